@@ -1,0 +1,1 @@
+"""kupon: coupon and promotion backend for Korean online shops."""
