@@ -37,7 +37,13 @@ def serving_url(url: str) -> str:
 
 
 async def open_db(url: str) -> None:
-    await Tortoise.init(config=tortoise_config(serving_url(url)))
+    """Open the connections for this process.
+
+    Uvicorn runs the lifespan in another task than the requests, and Tortoise 1.x
+    keeps its state in a context variable, so the state is also made the global
+    fallback that request tasks see.
+    """
+    await Tortoise.init(config=tortoise_config(serving_url(url)), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

@@ -29,6 +29,9 @@ class Job(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
+    # Touched on every progress report; a RUNNING job whose heartbeat is old was abandoned by a crash.
+    heartbeat_at = fields.DatetimeField(null=True)
+    run_after = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
 
     class Meta:

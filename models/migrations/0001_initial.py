@@ -78,6 +78,8 @@ class Migration(migrations.Migration):
                 ('created_by', fields.ForeignKeyField('models.Operator', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='jobs', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('started_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('heartbeat_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('run_after', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('finished_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'job', 'app': 'models', 'indexes': [Index(fields=['status'])], 'pk_attr': 'id', 'table_description': 'Long work (exports, code generation, migrations). This row is the truth about'},

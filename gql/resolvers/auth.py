@@ -1,0 +1,156 @@
+"""Operators' passwords, members' bearer tokens and dashboards' API keys.
+
+Secrets are shown once when created; only argon2 hashes (passwords) or
+SHA-256 digests (random tokens, which need no slow hash) are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
+
+from gql.resolvers.access import ANONYMOUS, Actor, ActorKind, require_change_shop, require_owner
+from gql.resolvers.audit import record_change, snapshot
+from gql.resolvers.errors import Problem, Refused
+from kupon.timeutil import now_utc
+from models.access import ApiKey, Operator, Role
+from models.members import Member, MemberToken
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+MEMBER_TOKEN_PREFIX = "kmt_"
+API_KEY_PREFIX = "kpk_"
+# Verified against when the login id is unknown, so both paths take the same time.
+_DUMMY_HASH = _hasher.hash("kupon-timing-equaliser")
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def authenticate_operator(login_id: str, password: str) -> Operator:
+    operator = await Operator.get_or_none(login_id=login_id.strip(), is_active=True)
+    try:
+        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        raise Refused.because("INVALID_LOGIN") from None
+    if operator is None:
+        raise Refused.because("INVALID_LOGIN")
+    operator.last_login_at = now_utc()
+    await operator.save(update_fields=["last_login_at"])
+    return operator
+
+
+async def active_operator(operator_id: int | None) -> Operator | None:
+    """The operator behind a console session, if still active."""
+    if not operator_id:
+        return None
+    return await Operator.get_or_none(id=operator_id, is_active=True)
+
+
+async def create_operator(
+    actor: Actor | None, login_id: str, name: str, password: str, role: Role, email: str = ""
+) -> Operator:
+    """`actor` None means the command line (whoever runs it owns the installation)."""
+    if actor is not None:
+        require_owner(actor)
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(Problem("WEAK_PASSWORD", "password"))
+    if not login_id.strip():
+        problems.append(Problem("REQUIRED", "login_id"))
+    elif await Operator.exists(login_id=login_id.strip()):
+        problems.append(Problem("DUPLICATE", "login_id"))
+    if problems:
+        raise Refused(*problems)
+    async with in_transaction():
+        operator = await Operator.create(
+            login_id=login_id.strip(), name=name, email=email, password_hash=hash_password(password), role=role
+        )
+        if actor is not None:
+            await record_change(actor, "operator.create", operator,
+                                after=snapshot(operator, ["login_id", "name", "role"]))
+    return operator
+
+
+async def set_operator_locale(operator_id: int, locale: str | None) -> None:
+    if locale not in (None, "ko", "en"):
+        raise Refused.because("INVALID_CHOICE", "locale")
+    await Operator.filter(id=operator_id).update(locale=locale)
+
+
+@dataclass(frozen=True)
+class IssuedSecret:
+    """A new secret and the row it belongs to; the secret is never readable again."""
+
+    secret: str
+    id: int
+
+
+async def issue_member_token(actor: Actor, member_id: int, label: str = "", days: int = 90) -> IssuedSecret:
+    """For the shop's back end, which signs its members in and hands the app a kupon token."""
+    require_change_shop(actor)
+    member = await Member.get_or_none(id=member_id)
+    if member is None:
+        raise Refused.because("NOT_FOUND", "member_id")
+    secret = MEMBER_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with in_transaction():
+        token = await MemberToken.create(
+            member=member, token_hash=digest(secret), label=label, expires_at=now_utc() + timedelta(days=days)
+        )
+        await record_change(actor, "member_token.issue", token, after={"member_id": member_id, "label": label})
+    return IssuedSecret(secret=secret, id=token.id)
+
+
+async def create_api_key(actor: Actor | None, name: str) -> IssuedSecret:
+    """A read-only dashboard key, `kpk_<prefix>_<secret>`."""
+    if actor is not None:
+        require_owner(actor)
+    if not name.strip():
+        raise Refused.because("REQUIRED", "name")
+    prefix = secrets.token_hex(6)
+    secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    async with in_transaction():
+        key = await ApiKey.create(
+            name=name.strip(), prefix=prefix, key_hash=digest(secret),
+            created_by_id=actor.id if actor else None,
+        )
+        if actor is not None:
+            await record_change(actor, "api_key.create", key, after={"name": key.name, "prefix": prefix})
+    return IssuedSecret(secret=secret, id=key.id)
+
+
+async def revoke_api_key(actor: Actor, key_id: int) -> None:
+    require_owner(actor)
+    async with in_transaction():
+        updated = await ApiKey.filter(id=key_id, revoked_at=None).update(revoked_at=now_utc())
+        if not updated:
+            raise Refused.because("NOT_FOUND", "id")
+        await record_change(actor, "api_key.revoke", ("ApiKey", key_id))
+
+
+async def actor_from_bearer(token: str) -> Actor:
+    """Resolve an `Authorization: Bearer` value. Unknown, expired or revoked: anonymous."""
+    now = now_utc()
+    if token.startswith(MEMBER_TOKEN_PREFIX):
+        row = await MemberToken.get_or_none(token_hash=digest(token), revoked_at=None).select_related("member")
+        if row is None or (row.expires_at and row.expires_at <= now) or not row.member.is_active:
+            return ANONYMOUS
+        return Actor(ActorKind.MEMBER, id=row.member_id, label=row.member.login_id, member_id=row.member_id)
+    if token.startswith(API_KEY_PREFIX):
+        prefix = token[len(API_KEY_PREFIX):].split("_", 1)[0]
+        key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
+        if key is None or not secrets.compare_digest(key.key_hash, digest(token)):
+            return ANONYMOUS
+        return Actor(ActorKind.API_KEY, id=key.id, label=key.name)
+    return ANONYMOUS

@@ -1,0 +1,51 @@
+"""Starting background jobs and reading their progress."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from gql.resolvers.access import Actor, ActorKind, require_change_shop, require_read_shop
+from gql.resolvers.audit import record_change
+from gql.resolvers.errors import Refused
+from kupon import jobs
+from models.jobs import Job, JobFile
+
+
+async def start_job(actor: Actor, kind: str, params: dict | None = None) -> Job:
+    """Queue a job; it runs in a worker (PostgreSQL) or in the web process (SQLite)."""
+    require_change_shop(actor)
+    if kind not in jobs.JOB_FUNCTIONS:
+        raise Refused.because("UNKNOWN_JOB_KIND", "kind")
+    async with in_transaction():
+        job = await Job.create(
+            kind=kind, params=params or {}, created_by_id=actor.id if actor.kind == ActorKind.OPERATOR else None
+        )
+        await record_change(actor, "job.start", job, after={"kind": kind, "params": params or {}})
+    # After the commit, so a worker never sees a job id that is not yet visible.
+    await jobs.get_runner().submit(job.id)
+    return job
+
+
+async def get_job(actor: Actor, job_id: int) -> Job:
+    require_read_shop(actor)
+    job = await Job.get_or_none(id=job_id)
+    if job is None:
+        raise Refused.because("NOT_FOUND", "id")
+    return job
+
+
+async def get_job_file(actor: Actor, job_id: int, file_id: int | None = None) -> JobFile:
+    """The file a finished job produced (the first one unless `file_id` is given)."""
+    require_read_shop(actor)
+    query = JobFile.filter(job_id=job_id)
+    if file_id is not None:
+        query = query.filter(id=file_id)
+    found = await query.order_by("id").first()
+    if found is None:
+        raise Refused.because("NOT_FOUND", "id")
+    return found
+
+
+async def list_job_files(job_id: int) -> list[JobFile]:
+    return list(await JobFile.filter(job_id=job_id).order_by("id").only("id", "job_id", "filename",
+                                                                        "content_type", "created_at"))

@@ -1,0 +1,62 @@
+"""The GraphQL schema: thin Strawberry types over gql.resolvers, one module per domain.
+
+Built once per process (`get_schema()`), as a second schema in the same
+process is both wasteful and, with relay nodes, an error.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from gql.schema.access import AccessMutation
+from gql.schema.audit import AuditQuery
+from gql.schema.catalog import CatalogQuery
+from gql.schema.jobs import JobMutation, JobQuery
+from gql.schema.members import MemberMutation, MemberQuery
+
+QUERY_DEPTH_LIMIT = 10
+ALIAS_LIMIT = 30
+TOKEN_LIMIT = 3000
+
+
+@strawberry.type
+class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(MemberMutation, AccessMutation, JobMutation):
+    pass
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """Mask bugs only: errors that carry a code (refusals, permissions) and
+    validation errors (no original exception) stay readable."""
+    if error.extensions and error.extensions.get("code"):
+        return False
+    return error.original_error is not None
+
+
+@lru_cache(maxsize=2)
+def get_schema(production: bool = False) -> strawberry.Schema:
+    extensions = [
+        QueryDepthLimiter(max_depth=QUERY_DEPTH_LIMIT),
+        MaxAliasesLimiter(max_alias_count=ALIAS_LIMIT),
+        MaxTokensLimiter(max_token_count=TOKEN_LIMIT),
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+    ]
+    if production:
+        extensions.append(MaskErrors(should_mask_error=is_unexpected))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

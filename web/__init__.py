@@ -1,0 +1,1 @@
+"""The HTMX admin console: thin Starlette views over gql.resolvers."""
