@@ -47,7 +47,8 @@ async def open_db(url: str) -> None:
 
 
 async def close_db() -> None:
-    await connections.close_all()
+    """Close the connections and drop the global fallback set by `open_db`."""
+    await Tortoise.close_connections()
 
 
 async def migrate(url: str) -> None:

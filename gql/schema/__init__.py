@@ -48,15 +48,20 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None
 
 
+def _shared(extension):
+    return lambda: extension
+
+
 @lru_cache(maxsize=2)
 def get_schema(production: bool = False) -> strawberry.Schema:
     extensions = [
-        QueryDepthLimiter(max_depth=QUERY_DEPTH_LIMIT),
-        MaxAliasesLimiter(max_alias_count=ALIAS_LIMIT),
-        MaxTokensLimiter(max_token_count=TOKEN_LIMIT),
-        ParserCache(maxsize=256),
-        ValidationCache(maxsize=256),
+        lambda: QueryDepthLimiter(max_depth=QUERY_DEPTH_LIMIT),
+        lambda: MaxAliasesLimiter(max_alias_count=ALIAS_LIMIT),
+        lambda: MaxTokensLimiter(max_token_count=TOKEN_LIMIT),
+        # The caches must outlive a request to be of use: one instance per schema.
+        _shared(ParserCache(maxsize=256)),
+        _shared(ValidationCache(maxsize=256)),
     ]
     if production:
-        extensions.append(MaskErrors(should_mask_error=is_unexpected))
+        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)

@@ -1,0 +1,55 @@
+"""Factories for test data: each makes a valid row with sensible defaults; override what matters."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from gql.resolvers.access import operator_actor
+from gql.resolvers.auth import create_api_key, create_operator, issue_member_token
+from kupon.timeutil import now_utc
+from models.access import Operator, Role
+from models.catalog import Category, Product, ProductKind
+from models.members import Member
+from models.sites import Site
+
+_seq = itertools.count(1)
+PASSWORD = "correct-horse-battery"
+
+
+async def make_site(**fields) -> Site:
+    n = next(_seq)
+    return await Site.create(**{"code": f"site{n}", "name": f"사이트 {n}", **fields})
+
+
+async def make_category(site: Site, **fields) -> Category:
+    return await Category.create(**{"site": site, "name": f"분류 {next(_seq)}", **fields})
+
+
+async def make_product(site: Site, category: Category | None = None, **fields) -> Product:
+    n = next(_seq)
+    return await Product.create(**{"site": site, "category": category, "code": f"P{n:05d}", "name": f"상품 {n}",
+                                   "kind": ProductKind.COURSE, "price": 100000, **fields})
+
+
+async def make_member(site: Site | None = None, **fields) -> Member:
+    n = next(_seq)
+    site = site or await make_site()
+    defaults = {"site": site, "login_id": f"member{n}", "name": f"홍길동{n}", "phone": f"010-1234-{n % 10000:04d}",
+                "email": f"member{n}@example.com", "signed_up_at": now_utc() - timedelta(days=n % 30)}
+    return await Member.create(**{**defaults, **fields})
+
+
+async def make_operator(role: Role = Role.OPERATOR, **fields) -> Operator:
+    n = next(_seq)
+    return await create_operator(None, fields.pop("login_id", f"op{n}"), fields.pop("name", f"운영자{n}"),
+                                 PASSWORD, role, **fields)
+
+
+async def member_token(member: Member) -> str:
+    owner = await make_operator(Role.OWNER)
+    return (await issue_member_token(operator_actor(owner), member.id)).secret
+
+
+async def api_key(name: str = "dashboard") -> str:
+    return (await create_api_key(None, name)).secret
