@@ -19,19 +19,15 @@ def _refusal(code: str) -> tuple[str, dict]:
 class _ActorPermission(BasePermission):
     code = "FORBIDDEN"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.message, cls.error_extensions = _refusal(cls.code)
-
     def allowed(self, actor) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        # Strawberry keeps one instance per field, so the message is set on every call.
         actor = info.context.actor
-        if actor.kind == ActorKind.ANONYMOUS:
-            self.message, self.error_extensions = _refusal("UNAUTHENTICATED")
-            return False
-        return self.allowed(actor)
+        anonymous = actor.kind == ActorKind.ANONYMOUS
+        self.message, self.error_extensions = _refusal("UNAUTHENTICATED" if anonymous else self.code)
+        return not anonymous and self.allowed(actor)
 
 
 class CanReadShop(_ActorPermission):
