@@ -37,6 +37,11 @@ class ProductType:
     training_card_eligible: bool
     is_active: bool
     category_id: strawberry.Private[int | None]
+    site_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def site(self, info: Info) -> SiteType:
+        return SiteType.from_model(await info.context.loaders.site.load(self.site_id))
 
     @strawberry.field
     async def category(self, info: Info) -> CategoryType | None:
@@ -51,6 +56,7 @@ class ProductType:
             id=strawberry.ID(str(product.id)), code=product.code, name=product.name, kind=product.kind,
             price=product.price, training_card_eligible=product.training_card_eligible,
             is_active=product.is_active, category_id=product.category_id,
+            site_id=product.site_id,
         )
 
 

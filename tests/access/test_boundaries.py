@@ -11,7 +11,9 @@ from tests.conftest import CSRF_RE, console_login, graphql
 from tests.factories import PASSWORD, api_key, make_member, make_operator, member_token
 
 MEMBERS = "{ members(first: 5) { totalCount edges { node { id phone } } } }"
-UPDATE = """mutation($id: ID!) { updateMember(input: {id: $id, name: "바뀐이름"}) { member { name } errors { code } } }"""
+UPDATE = """mutation($id: ID!) {
+  updateMember(input: {id: $id, name: "바뀐이름"}) { member { name } errors { code } }
+}"""
 
 
 def error_code(result: dict) -> str:
