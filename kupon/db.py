@@ -51,8 +51,8 @@ async def close_db() -> None:
     await Tortoise.close_connections()
 
 
-async def migrate(url: str) -> None:
-    """Apply every pending migration.
+async def migrate(url: str, target: str | None = None) -> None:
+    """Apply every pending migration (or up to `target`, "models.0001_initial").
 
     On SQLite, Tortoise rebuilds a table to alter a column (create, copy, drop,
     rename); with foreign keys on, the DROP cascades into child rows. So the
@@ -62,7 +62,7 @@ async def migrate(url: str) -> None:
     config_url = url if postgres else with_sqlite_pragmas(url, foreign_keys="OFF")
     violations = []
     try:
-        await tortoise_migrate(config=tortoise_config(config_url))
+        await tortoise_migrate(config=tortoise_config(config_url), target=target)
         if not postgres:
             _, violations = await connections.get("default").execute_query("PRAGMA foreign_key_check")
     finally:
