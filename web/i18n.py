@@ -2,7 +2,8 @@
 
 The .po files under web/locale are the source; they are compiled in memory at
 start-up, so there is no build step and no binary in the repository.
-Extract new strings with `pybabel extract -F babel.cfg -o web/locale/messages.pot .`
+Extract new strings with
+`pybabel extract -F babel.cfg -k gettext:2 --no-location --omit-header -o web/locale/messages.pot .`
 and `pybabel update -i web/locale/messages.pot -d web/locale`.
 """
 
