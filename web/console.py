@@ -9,6 +9,7 @@ without the session's CSRF token (sent by htmx in `X-CSRF-Token` through
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -53,6 +54,7 @@ def _build_environment() -> Environment:
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.filters.update(seoul=format_seoul, mask_phone=mask_phone, mask_email=mask_email,
+                       as_json=lambda value: json.dumps(value, ensure_ascii=False, default=str),
                        won=lambda amount: f"{amount:,}원" if amount is not None else "")
     return env
 

@@ -13,8 +13,9 @@ from web.i18n import LOCALE_DIR, choose_locale
 
 def test_every_console_string_has_a_korean_translation(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k",
-                    "gettext:2", "--no-location", "--omit-header", "-o", str(pot), "."], check=True, capture_output=True)
+    command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "gettext:2",
+               "--no-location", "--omit-header", "-o", str(pot), "."]
+    subprocess.run(command, check=True, capture_output=True)
     with pot.open("rb") as fh:
         wanted = {m.id for m in read_po(fh) if m.id}
     with (LOCALE_DIR / "ko" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
