@@ -42,6 +42,8 @@ class Database:
 def postgres_server():
     bin_dir = find_pg_bin()
     if bin_dir is None:
+        if os.environ.get("KUPON_REQUIRE_POSTGRES"):
+            pytest.fail("KUPON_REQUIRE_POSTGRES is set but PostgreSQL's binaries were not found")
         pytest.skip("PostgreSQL binaries not found (apt-get install postgresql): PostgreSQL run skipped")
     server = ThrowawayPostgres(bin_dir).start()
     yield server
