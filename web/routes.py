@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web import audit, auth, home, jobs, members
+from web import access, audit, auth, home, jobs, members
 
 
 def console_routes() -> list[Route]:
@@ -20,5 +20,9 @@ def console_routes() -> list[Route]:
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
+        Route("/settings/api-keys", access.api_keys, name="api_keys"),
+        Route("/settings/api-keys/new", access.api_key_create, methods=["POST"], name="api_key_create"),
+        Route("/settings/api-keys/{key_id:int}/revoke", access.api_key_revoke, methods=["POST"],
+              name="api_key_revoke"),
         Route("/{domain:str}", home.domain_not_built, name="domain"),
     ]

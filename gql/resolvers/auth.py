@@ -130,6 +130,11 @@ async def create_api_key(actor: Actor | None, name: str) -> IssuedSecret:
     return IssuedSecret(secret=secret, id=key.id)
 
 
+async def list_api_keys(actor: Actor) -> list[ApiKey]:
+    require_owner(actor)
+    return list(await ApiKey.all().select_related("created_by").order_by("-id"))
+
+
 async def revoke_api_key(actor: Actor, key_id: int) -> None:
     require_owner(actor)
     async with in_transaction():
