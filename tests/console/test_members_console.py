@@ -67,7 +67,8 @@ async def test_edit_is_audited_and_browsable(client, db):
                                        "grade": "GOLD", "is_active": "on"})
     assert response.status_code == 204 and response.headers["HX-Redirect"] == f"/admin/members/{member.id}"
     entry = await AuditEntry.get(action="member.update")
-    assert entry.before == {"name": "원래이름", "grade": "BASIC"} and entry.after == {"name": "바뀐이름", "grade": "GOLD"}
+    assert entry.before == {"name": "원래이름", "grade": "BASIC"}
+    assert entry.after == {"name": "바뀐이름", "grade": "GOLD"}
     audit_page = await client.get("/admin/audit?action=member.update")
     assert "바뀐이름" in audit_page.text
     none = await client.get("/admin/audit?action=member.delete", headers=HTMX)
