@@ -19,6 +19,8 @@ MODEL_MODULES = [
     "models.access",
     "models.audit",
     "models.jobs",
+    "models.coupons",
+    "models.orders",
 ]
 
 

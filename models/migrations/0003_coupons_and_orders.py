@@ -1,0 +1,186 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from models.catalog import ProductKind
+from models.coupons import BenefitKind, Channel, CodeMode, CouponStatus, CouponType, IssueMethod, MemberCouponStatus, TargetScope, TriggerEvent, UseWindow
+from models.orders import OrderStatus
+from orjson import loads
+from tortoise.fields.base import OnDelete
+from tortoise.fields.data import JSON_DUMPS
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0002_procrastinate_schema')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='Coupon',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('site', fields.ForeignKeyField('models.Site', source_field='site_id', null=True, db_constraint=True, to_field='id', related_name='coupons', on_delete=OnDelete.RESTRICT)),
+                ('name', fields.CharField(max_length=100)),
+                ('description', fields.TextField(default='', unique=False)),
+                ('type', fields.CharEnumField(description='PRODUCT: PRODUCT\nPRODUCT_STACKABLE: PRODUCT_STACKABLE\nCART: CART\nCART_STACKABLE: CART_STACKABLE\nSHIPPING: SHIPPING', enum_type=CouponType, max_length=20)),
+                ('benefit', fields.CharEnumField(description='FIXED: FIXED\nPERCENT: PERCENT\nFREE_SHIPPING: FREE_SHIPPING\nGIFT: GIFT', enum_type=BenefitKind, max_length=16)),
+                ('amount', fields.IntField(default=0)),
+                ('percent', fields.IntField(default=0)),
+                ('max_discount', fields.IntField(null=True)),
+                ('gift_name', fields.CharField(default='', max_length=64)),
+                ('target_scope', fields.CharEnumField(default=TargetScope.ALL, description='ALL: ALL\nCATEGORIES: CATEGORIES\nPRODUCTS: PRODUCTS', enum_type=TargetScope, max_length=16)),
+                ('target_category_ids', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('target_product_ids', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('product_kinds', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('min_amount', fields.IntField(default=0)),
+                ('channels', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('total_limit', fields.IntField(null=True)),
+                ('per_member_limit', fields.IntField(null=True)),
+                ('issued_count', fields.IntField(default=0)),
+                ('used_count', fields.IntField(default=0)),
+                ('issue_method', fields.CharEnumField(description='MANUAL: MANUAL\nAUTO: AUTO\nDOWNLOAD: DOWNLOAD\nCODE: CODE', enum_type=IssueMethod, max_length=16)),
+                ('code_mode', fields.CharEnumField(null=True, description='SHARED: SHARED\nINDIVIDUAL: INDIVIDUAL', enum_type=CodeMode, max_length=16)),
+                ('issue_from', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('issue_to', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('issue_weekdays', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('use_window', fields.CharEnumField(default=UseWindow.UNLIMITED, description='RANGE: RANGE\nUNLIMITED: UNLIMITED\nDAYS_AFTER_ISSUE: DAYS_AFTER_ISSUE', enum_type=UseWindow, max_length=20)),
+                ('use_from', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('use_to', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('use_days_after_issue', fields.IntField(null=True)),
+                ('use_weekdays', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('display_from', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('display_to', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('display_weekdays', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('issue_status', fields.CharEnumField(default=CouponStatus.WAITING, description='WAITING: WAITING\nACTIVE: ACTIVE\nSTOPPED: STOPPED', enum_type=CouponStatus, max_length=16)),
+                ('use_status', fields.CharEnumField(default=CouponStatus.WAITING, description='WAITING: WAITING\nACTIVE: ACTIVE\nSTOPPED: STOPPED', enum_type=CouponStatus, max_length=16)),
+                ('download_token', fields.CharField(unique=True, max_length=32)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'coupon', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A coupon definition. Weekday lists hold 0 (Monday) to 6 (Sunday), an empty list means every day.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CouponCode',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('coupon', fields.ForeignKeyField('models.Coupon', source_field='coupon_id', db_constraint=True, to_field='id', related_name='codes', on_delete=OnDelete.CASCADE)),
+                ('code', fields.CharField(unique=True, max_length=32)),
+                ('mode', fields.CharEnumField(description='SHARED: SHARED\nINDIVIDUAL: INDIVIDUAL', enum_type=CodeMode, max_length=16)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', null=True, db_constraint=True, to_field='id', related_name='coupon_codes', on_delete=OnDelete.SET_NULL)),
+                ('given_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('registered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'coupon_code', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A code members type in. SHARED: one row, once per member. INDIVIDUAL: one row per single-use code.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CouponMemberCount',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('coupon', fields.ForeignKeyField('models.Coupon', source_field='coupon_id', db_constraint=True, to_field='id', related_name='member_counts', on_delete=OnDelete.CASCADE)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='coupon_counts', on_delete=OnDelete.CASCADE)),
+                ('issued', fields.IntField(default=0)),
+                ('used', fields.IntField(default=0)),
+            ],
+            options={'table': 'coupon_member_count', 'app': 'models', 'unique_together': (('coupon', 'member'),), 'pk_attr': 'id', 'table_description': 'Per member and coupon: how many were issued and used, for per-member limits'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CouponTrigger',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('event', fields.CharEnumField(description='SIGN_UP: SIGN_UP\nFIRST_PURCHASE: FIRST_PURCHASE\nBIRTHDAY: BIRTHDAY\nGRADE_CHANGE: GRADE_CHANGE\nMEMBER_UPDATE: MEMBER_UPDATE', enum_type=TriggerEvent, max_length=20)),
+                ('coupon', fields.ForeignKeyField('models.Coupon', source_field='coupon_id', db_constraint=True, to_field='id', related_name='triggers', on_delete=OnDelete.CASCADE)),
+                ('is_active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'coupon_trigger', 'app': 'models', 'unique_together': (('event', 'coupon'),), 'pk_attr': 'id', 'table_description': 'AUTO issuing: when `event` happens to a member, issue `coupon`.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('number', fields.CharField(unique=True, max_length=32)),
+                ('name', fields.CharField(max_length=200)),
+                ('site', fields.ForeignKeyField('models.Site', source_field='site_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.RESTRICT)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.RESTRICT)),
+                ('channel', fields.CharEnumField(description='PC_WEB: PC_WEB\nMOBILE_WEB: MOBILE_WEB\nAPP: APP', enum_type=Channel, max_length=16)),
+                ('status', fields.CharEnumField(default=OrderStatus.PAID, description='PAID: PAID\nAWAITING_DEPOSIT: AWAITING_DEPOSIT\nCANCELLED: CANCELLED\nPARTIALLY_REFUNDED: PARTIALLY_REFUNDED\nFULLY_REFUNDED: FULLY_REFUNDED', enum_type=OrderStatus, max_length=20)),
+                ('list_total', fields.IntField()),
+                ('subsidy', fields.IntField(default=0)),
+                ('coupon_discount', fields.IntField(default=0)),
+                ('shipping_fee', fields.IntField(default=0)),
+                ('shipping_discount', fields.IntField(default=0)),
+                ('paid_amount', fields.IntField()),
+                ('gifts', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('idempotency_key', fields.CharField(null=True, max_length=100)),
+                ('ordered_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'shop_order', 'app': 'models', 'unique_together': (('member', 'idempotency_key'),), 'indexes': [Index(fields=['ordered_at'])], 'pk_attr': 'id', 'table_description': 'paid_amount = list_total - subsidy - coupon_discount + shipping_fee - shipping_discount.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='MemberCoupon',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('coupon', fields.ForeignKeyField('models.Coupon', source_field='coupon_id', db_constraint=True, to_field='id', related_name='member_coupons', on_delete=OnDelete.RESTRICT)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='coupons', on_delete=OnDelete.RESTRICT)),
+                ('status', fields.CharEnumField(default=MemberCouponStatus.AVAILABLE, description='AVAILABLE: AVAILABLE\nUSED: USED\nEXPIRED: EXPIRED\nREVOKED: REVOKED', enum_type=MemberCouponStatus, max_length=16)),
+                ('issued_via', fields.CharEnumField(description='MANUAL: MANUAL\nAUTO: AUTO\nDOWNLOAD: DOWNLOAD\nCODE: CODE', enum_type=IssueMethod, max_length=16)),
+                ('issue_key', fields.CharField(null=True, max_length=64)),
+                ('code', fields.ForeignKeyField('models.CouponCode', source_field='code_id', null=True, db_constraint=True, to_field='id', related_name='member_coupons', on_delete=OnDelete.SET_NULL)),
+                ('issued_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', null=True, db_constraint=True, to_field='id', related_name='member_coupons', on_delete=OnDelete.SET_NULL)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'member_coupon', 'app': 'models', 'unique_together': (('coupon', 'member', 'issue_key'),), 'indexes': [Index(fields=['member', 'status'])], 'pk_attr': 'id', 'table_description': "One coupon in one member's wallet. `issue_key` makes event issuing idempotent"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderItem',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='items', on_delete=OnDelete.CASCADE)),
+                ('product', fields.ForeignKeyField('models.Product', source_field='product_id', null=True, db_constraint=True, to_field='id', related_name='order_items', on_delete=OnDelete.SET_NULL)),
+                ('product_name', fields.CharField(max_length=200)),
+                ('category_id', fields.IntField(null=True)),
+                ('kind', fields.CharEnumField(description='COURSE: COURSE\nBOOK: BOOK\nFREE_PASS: FREE_PASS\nEXTENSION: EXTENSION', enum_type=ProductKind, max_length=16)),
+                ('quantity', fields.IntField()),
+                ('unit_price', fields.IntField()),
+                ('list_amount', fields.IntField()),
+                ('discount', fields.IntField(default=0)),
+                ('paid_amount', fields.IntField()),
+                ('training_card', fields.BooleanField(default=False)),
+            ],
+            options={'table': 'order_item', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OrderCoupon',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='coupons', on_delete=OnDelete.CASCADE)),
+                ('member_coupon', fields.ForeignKeyField('models.MemberCoupon', source_field='member_coupon_id', db_constraint=True, to_field='id', related_name='order_uses', on_delete=OnDelete.RESTRICT)),
+                ('item', fields.ForeignKeyField('models.OrderItem', source_field='item_id', null=True, db_constraint=True, to_field='id', related_name='coupons', on_delete=OnDelete.SET_NULL)),
+                ('discount', fields.IntField()),
+            ],
+            options={'table': 'order_coupon', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A coupon used by an order, with the discount it gave and the line it applied to (PRODUCT coupons).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ShopSetting',
+            fields=[
+                ('key', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('value', fields.JSONField(encoder=JSON_DUMPS, decoder=loads)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'shop_setting', 'app': 'models', 'pk_attr': 'key', 'table_description': 'Shop-wide switches, e.g. `coupons_enabled` (SPEC 1: coupons usable in checkout).'},
+            bases=['Model'],
+        ),
+    ]
