@@ -91,7 +91,8 @@ class Coupon(Model):
     target_product_ids = fields.JSONField(default=list)
     product_kinds = fields.JSONField(default=list)
     min_amount = fields.IntField(default=0)
-    channels = fields.JSONField(default=list)
+    # Comma-joined Channel values ("APP,MOBILE_WEB,PC_WEB"): a plain column both databases filter alike.
+    channels = fields.CharField(max_length=64, default="APP,MOBILE_WEB,PC_WEB")
     total_limit = fields.IntField(null=True)
     per_member_limit = fields.IntField(null=True)
     issued_count = fields.IntField(default=0)
@@ -118,6 +119,10 @@ class Coupon(Model):
     class Meta:
         table = "coupon"
         ordering = ["-id"]
+
+    @property
+    def channel_list(self) -> list[str]:
+        return [c for c in self.channels.split(",") if c]
 
 
 class CouponCode(Model):
@@ -161,7 +166,7 @@ class MemberCoupon(Model):
         table = "member_coupon"
         ordering = ["-id"]
         unique_together = (("coupon", "member", "issue_key"),)
-        indexes = (("member", "status"),)
+        indexes = (("member_id", "status"),)
 
 
 class CouponMemberCount(Model):

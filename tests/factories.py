@@ -53,3 +53,25 @@ async def member_token(member: Member) -> str:
 
 async def api_key(name: str = "dashboard") -> str:
     return (await create_api_key(None, name)).secret
+
+
+async def make_coupon(**fields):
+    """An active MANUAL cart coupon of 1,000 won unless told otherwise."""
+    from gql.resolvers.access import Actor, ActorKind
+    from gql.resolvers.coupons import CouponInput, create_coupon
+
+    owner = Actor(ActorKind.OPERATOR, id=None, label="factory", role=Role.OWNER)
+    values = {"name": f"쿠폰 {next(_seq)}", "type": "CART", "benefit": "FIXED", "amount": 1000,
+              "issue_method": "MANUAL", "issue_status": "ACTIVE", "use_status": "ACTIVE", **fields}
+    return await create_coupon(owner, CouponInput(**values))
+
+
+async def give_coupon(coupon, member, **fields):
+    """Put a coupon in a member's wallet directly (bypassing issuing rules)."""
+    from gql.resolvers.coupon_issuing import expiry_for, member_count_row
+    from models.coupons import IssueMethod, MemberCoupon
+
+    await member_count_row(coupon.id, member.id)
+    now = now_utc()
+    return await MemberCoupon.create(**{"coupon": coupon, "member": member, "issued_via": IssueMethod.MANUAL,
+                                        "issued_at": now, "expires_at": expiry_for(coupon, now), **fields})

@@ -81,7 +81,7 @@ class CouponTerms:
             category_ids=frozenset(coupon.target_category_ids or ()),
             product_ids=frozenset(coupon.target_product_ids or ()),
             product_kinds=frozenset(coupon.product_kinds or ()), min_amount=coupon.min_amount,
-            channels=frozenset(coupon.channels or ()), site_id=coupon.site_id,
+            channels=frozenset(coupon.channel_list), site_id=coupon.site_id,
         )
 
     def covers(self, line: CartLine) -> bool:

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('target_product_ids', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('product_kinds', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
                 ('min_amount', fields.IntField(default=0)),
-                ('channels', fields.JSONField(default=list, encoder=JSON_DUMPS, decoder=loads)),
+                ('channels', fields.CharField(default='APP,MOBILE_WEB,PC_WEB', max_length=64)),
                 ('total_limit', fields.IntField(null=True)),
                 ('per_member_limit', fields.IntField(null=True)),
                 ('issued_count', fields.IntField(default=0)),
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
                 ('order', fields.ForeignKeyField('models.Order', source_field='order_id', null=True, db_constraint=True, to_field='id', related_name='member_coupons', on_delete=OnDelete.SET_NULL)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'member_coupon', 'app': 'models', 'unique_together': (('coupon', 'member', 'issue_key'),), 'indexes': [Index(fields=['member', 'status'])], 'pk_attr': 'id', 'table_description': "One coupon in one member's wallet. `issue_key` makes event issuing idempotent"},
+            options={'table': 'member_coupon', 'app': 'models', 'unique_together': (('coupon', 'member', 'issue_key'),), 'indexes': [Index(fields=['member_id', 'status'])], 'pk_attr': 'id', 'table_description': "One coupon in one member's wallet. `issue_key` makes event issuing idempotent"},
             bases=['Model'],
         ),
         ops.CreateModel(

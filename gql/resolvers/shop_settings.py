@@ -1,0 +1,30 @@
+"""Shop-wide switches kept in the shop_setting table."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from gql.resolvers.access import Actor, require_change_shop
+from gql.resolvers.audit import record_change
+from models.coupons import ShopSetting
+
+COUPONS_ENABLED = "coupons_enabled"
+
+
+async def coupons_enabled() -> bool:
+    """SPEC 1: "coupons usable in checkout"; on unless an operator turned it off."""
+    row = await ShopSetting.get_or_none(key=COUPONS_ENABLED)
+    return True if row is None else bool(row.value)
+
+
+async def set_coupons_enabled(actor: Actor | None, enabled: bool) -> bool:
+    """`actor` None: the system itself (e.g. a legacy migration run turning coupons off)."""
+    if actor is not None:
+        require_change_shop(actor)
+    async with in_transaction():
+        before = await coupons_enabled()
+        await ShopSetting.update_or_create(key=COUPONS_ENABLED, defaults={"value": bool(enabled)})
+        if actor is not None:
+            await record_change(actor, "settings.coupons_enabled", ("ShopSetting", COUPONS_ENABLED),
+                                before={"enabled": before}, after={"enabled": bool(enabled)})
+    return bool(enabled)

@@ -1,0 +1,60 @@
+"""A member's wallet: their own coupons, filtered by status, with the coupon definitions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.expressions import Q
+
+from gql.resolvers.access import Actor, require_member, require_read_shop
+from gql.resolvers.pagination import Page, PageRequest, paginate
+from kupon.timeutil import now_utc
+from models.coupons import MemberCoupon, MemberCouponStatus
+
+
+def effective_status(member_coupon: MemberCoupon, now: datetime | None = None) -> MemberCouponStatus:
+    """An AVAILABLE coupon past its expiry is EXPIRED, whether or not a job has marked it yet."""
+    if member_coupon.status == MemberCouponStatus.AVAILABLE and member_coupon.expires_at is not None \
+            and member_coupon.expires_at <= (now or now_utc()):
+        return MemberCouponStatus.EXPIRED
+    return member_coupon.status
+
+
+def status_condition(status: MemberCouponStatus, now: datetime) -> Q:
+    live = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    if status == MemberCouponStatus.AVAILABLE:
+        return Q(status=MemberCouponStatus.AVAILABLE) & live
+    if status == MemberCouponStatus.EXPIRED:
+        return Q(status=MemberCouponStatus.EXPIRED) | (
+            Q(status=MemberCouponStatus.AVAILABLE) & Q(expires_at__lte=now))
+    return Q(status=status)
+
+
+async def member_coupons(member_id: int, status: MemberCouponStatus | None, page: PageRequest,
+                         coupon_id: int | None = None) -> Page[MemberCoupon]:
+    query = MemberCoupon.filter(member_id=member_id).select_related("coupon")
+    if coupon_id:
+        query = query.filter(coupon_id=coupon_id)
+    if status:
+        query = query.filter(status_condition(status, now_utc()))
+    return await paginate(query.order_by("-issued_at", "-id"), page)
+
+
+async def my_coupons(actor: Actor, status: MemberCouponStatus | None, page: PageRequest) -> Page[MemberCoupon]:
+    """The signed-in member's own coupons, never anyone else's."""
+    return await member_coupons(require_member(actor), status, page)
+
+
+async def coupons_of_member(actor: Actor, member_id: int, status: MemberCouponStatus | None,
+                            page: PageRequest) -> Page[MemberCoupon]:
+    require_read_shop(actor)
+    return await member_coupons(member_id, status, page)
+
+
+async def holders_of_coupon(actor: Actor, coupon_id: int, status: MemberCouponStatus | None,
+                            page: PageRequest) -> Page[MemberCoupon]:
+    require_read_shop(actor)
+    query = MemberCoupon.filter(coupon_id=coupon_id).select_related("member", "coupon")
+    if status:
+        query = query.filter(status_condition(status, now_utc()))
+    return await paginate(query.order_by("-id"), page)
