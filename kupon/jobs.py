@@ -9,8 +9,10 @@ attempts) on both databases. What executes a job differs:
   in-process loop that claims queued rows and executes them.
 
 A failing job is re-queued up to MAX_ATTEMPTS times; a job left RUNNING by a
-crash (no heartbeat for STALE_AFTER) is re-queued: at start-up of the in-process
-runner, and by a periodic procrastinate task.
+crash is re-queued by `recover_abandoned`: at start-up of the in-process runner
+(every RUNNING row, as it is the only runner), and by a periodic procrastinate
+task (rows whose heartbeat is older than STALE_AFTER). Each claim counts as an
+attempt, so a job that crashes its runner every time ends FAILED too.
 Job functions must therefore be safe to run again from the start.
 """
 
@@ -23,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 
 from kupon.timeutil import now_utc
 from models.jobs import Job, JobFile, JobStatus
@@ -32,6 +34,8 @@ log = logging.getLogger("kupon.jobs")
 MAX_ATTEMPTS = 3
 RETRY_DELAY = timedelta(seconds=5)
 STALE_AFTER = timedelta(minutes=5)
+# Well under STALE_AFTER, so a slow step without progress reports is not taken for a crash.
+HEARTBEAT_EVERY = STALE_AFTER / 5
 POLL_SECONDS = 0.5
 
 
@@ -75,41 +79,92 @@ def load_job_functions() -> None:
 
 
 async def claim(job_id: int) -> Job | None:
-    """QUEUED -> RUNNING, atomically, so two runners never execute the same job."""
+    """QUEUED -> RUNNING and one more attempt in a single UPDATE, so two runners never execute the same job."""
     now = now_utc()
     claimed = await Job.filter(id=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     return await Job.get(id=job_id) if claimed else None
 
 
+async def _settle(job: Job, **changes) -> bool:
+    """Write a run's outcome only while the row is still this run's: recovery may have re-queued it."""
+    return bool(await Job.filter(id=job.id, status=JobStatus.RUNNING, attempts=job.attempts).update(**changes))
+
+
+@contextlib.asynccontextmanager
+async def _heartbeat(job_id: int):
+    """Touch heartbeat_at every HEARTBEAT_EVERY while the job function runs.
+
+    Stopped by an event rather than cancelled, so it never dies in the middle of a query.
+    """
+    stop = asyncio.Event()
+
+    async def beat() -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_EVERY.total_seconds())
+            if stop.is_set():
+                return
+            try:
+                await Job.filter(id=job_id, status=JobStatus.RUNNING).update(heartbeat_at=now_utc())
+            except Exception:  # a missed beat must not fail the job itself
+                log.exception("heartbeat of job %s", job_id)
+
+    task = asyncio.create_task(beat(), name=f"kupon-job-{job_id}-heartbeat")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 async def execute(job_id: int, on_retry: Callable[[int], Awaitable[None]] | None = None) -> None:
+    """Run a job if this caller claims it; the outcome goes on its row. `on_retry` re-submits a
+    job re-queued after a failure (procrastinate); the in-process runner finds it by `run_after`."""
     job = await claim(job_id)
     if job is None:
         return
-    job.attempts += 1
-    await job.save(update_fields=["attempts"])
     fn = JOB_FUNCTIONS.get(job.kind)
     try:
         if fn is None:
             raise LookupError(f"no job function for kind {job.kind!r}")
-        result = await fn(JobRun(job))
+        async with _heartbeat(job.id):
+            result = await fn(JobRun(job))
     except Exception as exc:  # the job's own failure: recorded on its row, retried
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
-        job.error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = f"{type(exc).__name__}: {exc}"[:2000]
         if job.attempts < MAX_ATTEMPTS and fn is not None:
-            job.status, job.run_after = JobStatus.QUEUED, now_utc() + RETRY_DELAY
-            await job.save(update_fields=["status", "error", "run_after"])
-            if on_retry:
+            retried = await _settle(job, status=JobStatus.QUEUED, error=error, run_after=now_utc() + RETRY_DELAY)
+            if retried and on_retry:
                 await on_retry(job.id)
         else:
-            job.status, job.finished_at = JobStatus.FAILED, now_utc()
-            await job.save(update_fields=["status", "error", "finished_at"])
+            await _settle(job, status=JobStatus.FAILED, error=error, finished_at=now_utc())
         return
-    job.status, job.finished_at, job.result, job.error = JobStatus.SUCCEEDED, now_utc(), result or {}, ""
-    if job.total:
-        job.progress = job.total
-    await job.save(update_fields=["status", "finished_at", "result", "error", "progress"])
+    done = {"progress": job.total} if job.total else {}
+    await _settle(job, status=JobStatus.SUCCEEDED, finished_at=now_utc(), result=result or {}, error="", **done)
+
+
+async def recover_abandoned(stale_after: timedelta | None = STALE_AFTER) -> list[int]:
+    """Re-queue jobs left RUNNING by a runner that died; returns their ids, for the caller to submit.
+
+    `stale_after=None` takes every RUNNING job (a runner that knows it is the only one, at start-up);
+    otherwise only jobs without a heartbeat for that long. A job that has used all its attempts
+    fails instead, so one that crashes its runner every time does not crash it forever.
+    """
+    abandoned = Q(status=JobStatus.RUNNING)
+    if stale_after is not None:
+        abandoned &= Q(heartbeat_at__lt=now_utc() - stale_after) | Q(heartbeat_at=None)
+    requeued = []
+    for job in await Job.filter(abandoned).order_by("id").only("id", "attempts"):
+        # The condition is checked again in the UPDATE: a heartbeat since the read keeps the job running.
+        row = Job.filter(abandoned, id=job.id)
+        if job.attempts >= MAX_ATTEMPTS:
+            error = f"abandoned: its runner stopped during attempt {job.attempts} of {MAX_ATTEMPTS}"
+            await row.update(status=JobStatus.FAILED, error=error, finished_at=now_utc())
+        elif await row.update(status=JobStatus.QUEUED, run_after=None):
+            requeued.append(job.id)
+    return requeued
 
 
 class InProcessRunner:
@@ -135,8 +190,11 @@ class InProcessRunner:
             ran += 1
 
     async def _loop(self) -> None:
-        # A restart after a crash: whatever was RUNNING here is abandoned.
-        await Job.filter(status=JobStatus.RUNNING).update(status=JobStatus.QUEUED)
+        # The only runner on SQLite, just started: whatever is RUNNING was abandoned by a crash.
+        try:
+            await recover_abandoned(stale_after=None)
+        except Exception:
+            log.exception("recovering abandoned jobs")
         while True:
             try:
                 await self.run_pending()
@@ -167,7 +225,7 @@ class ProcrastinateRunner:
 
     async def resubmit_later(self, job_id: int) -> None:
         await self.app.tasks["kupon.run_job"].configure(
-            schedule_in={"seconds": int(RETRY_DELAY.total_seconds())}
+            schedule_in={"seconds": RETRY_DELAY.total_seconds()}
         ).defer_async(job_id=job_id)
 
 
@@ -183,9 +241,9 @@ def procrastinate_app(database_url: str):
     @app.periodic(cron="*/5 * * * *", periodic_id="requeue-abandoned")
     @app.task(name="kupon.requeue_abandoned", queue="kupon")
     async def requeue(timestamp: int) -> None:
-        for job in await Job.filter(status=JobStatus.RUNNING, heartbeat_at__lt=now_utc() - STALE_AFTER):
-            if await Job.filter(id=job.id, status=JobStatus.RUNNING).update(status=JobStatus.QUEUED):
-                await ProcrastinateRunner(app).submit(job.id)
+        runner = ProcrastinateRunner(app)
+        for job_id in await recover_abandoned():
+            await runner.submit(job_id)
 
     return app
 
