@@ -6,6 +6,7 @@ SHA-256 digests (random tokens, which need no slow hash) are stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -41,7 +42,8 @@ def hash_password(password: str) -> str:
 async def authenticate_operator(login_id: str, password: str) -> Operator:
     operator = await Operator.get_or_none(login_id=login_id.strip(), is_active=True)
     try:
-        _hasher.verify(operator.password_hash if operator else _DUMMY_HASH, password)
+        # argon2 is deliberately slow: off the event loop, so one sign-in does not stall every request.
+        await asyncio.to_thread(_hasher.verify, operator.password_hash if operator else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         raise Refused.because("INVALID_LOGIN") from None
     if operator is None:
@@ -75,7 +77,8 @@ async def create_operator(
         raise Refused(*problems)
     async with in_transaction():
         operator = await Operator.create(
-            login_id=login_id.strip(), name=name, email=email, password_hash=hash_password(password), role=role
+            login_id=login_id.strip(), name=name, email=email, role=role,
+            password_hash=await asyncio.to_thread(hash_password, password),
         )
         if actor is not None:
             await record_change(actor, "operator.create", operator,

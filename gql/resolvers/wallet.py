@@ -58,3 +58,22 @@ async def holders_of_coupon(actor: Actor, coupon_id: int, status: MemberCouponSt
     if status:
         query = query.filter(status_condition(status, now_utc()))
     return await paginate(query.order_by("-id"), page)
+
+
+async def status_counts_by_coupon(coupon_ids: list[int]) -> list[dict[str, int]]:
+    """Per coupon: how many member coupons are in each (effective) status, in one GROUP BY query."""
+    from tortoise.functions import Count
+
+    now = now_utc()
+    rows = await MemberCoupon.filter(coupon_id__in=set(coupon_ids)).annotate(n=Count("id")).group_by(
+        "coupon_id", "status").values("coupon_id", "status", "n")
+    expired_rows = await MemberCoupon.filter(
+        coupon_id__in=set(coupon_ids), status=MemberCouponStatus.AVAILABLE, expires_at__lte=now
+    ).annotate(n=Count("id")).group_by("coupon_id").values("coupon_id", "n")
+    counts: dict[int, dict[str, int]] = {i: {s.value: 0 for s in MemberCouponStatus} for i in coupon_ids}
+    for row in rows:
+        counts[row["coupon_id"]][MemberCouponStatus(row["status"]).value] += row["n"]
+    for row in expired_rows:  # AVAILABLE but past expiry: count as EXPIRED
+        counts[row["coupon_id"]]["AVAILABLE"] -= row["n"]
+        counts[row["coupon_id"]]["EXPIRED"] += row["n"]
+    return [counts[i] for i in coupon_ids]

@@ -22,6 +22,8 @@ from strawberry.extensions import (
 from gql.schema.access import AccessMutation
 from gql.schema.audit import AuditQuery
 from gql.schema.catalog import CatalogQuery
+from gql.schema.checkout import CheckoutMutation, CheckoutQuery
+from gql.schema.coupons import CouponMutation, CouponQuery
 from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.members import MemberMutation, MemberQuery
 
@@ -31,12 +33,12 @@ TOKEN_LIMIT = 3000
 
 
 @strawberry.type
-class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery):
+class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery):
     pass
 
 
 @strawberry.type
-class Mutation(MemberMutation, AccessMutation, JobMutation):
+class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation):
     pass
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from gql.resolvers import catalog
+from gql.resolvers import catalog, wallet
 from gql.resolvers.access import Actor
 
 
@@ -17,6 +17,7 @@ class Loaders:
     products_of_site: DataLoader = field(
         default_factory=lambda: DataLoader(load_fn=catalog.products_by_site_ids)
     )
+    coupon_stats: DataLoader = field(default_factory=lambda: DataLoader(load_fn=wallet.status_counts_by_coupon))
 
 
 @dataclass
