@@ -14,13 +14,13 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise import connections
-from web.routes import console_routes
 
 from gql.schema import get_schema
 from gql.schema.view import KuponGraphQL
 from kupon import jobs
 from kupon.db import close_db, open_db
 from kupon.settings import Settings
+from web.routes import console_routes
 
 log = logging.getLogger("kupon")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"

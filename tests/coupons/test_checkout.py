@@ -3,8 +3,7 @@
 import pytest
 
 from gql.resolvers.access import Actor, ActorKind
-from gql.resolvers.checkout import CartInput, CartLineInput, OrderRequest, cancel_order, place_order, \
-    validate_checkout
+from gql.resolvers.checkout import CartInput, CartLineInput, OrderRequest, cancel_order, place_order, validate_checkout
 from gql.resolvers.errors import Refused
 from gql.resolvers.shop_settings import set_coupons_enabled
 from models.coupons import Coupon, MemberCoupon, MemberCouponStatus
