@@ -45,7 +45,34 @@ SEEDS: dict[str, list[str]] = {
         f"INSERT INTO job_file (id, job_id, filename, content_type, data, created_at) "
         f"VALUES (1, 1, 'm.xlsx', 'x', {{blob}}, '{NOW}')",
     ],
+    "0003_coupons_and_orders": [
+        "INSERT INTO coupon (id, site_id, name, description, type, benefit, amount, percent, gift_name, target_scope, "
+        "target_category_ids, target_product_ids, product_kinds, min_amount, channels, issued_count, used_count, "
+        "issue_method, issue_weekdays, use_window, use_weekdays, display_weekdays, issue_status, use_status, "
+        f"download_token, created_at, updated_at) VALUES (1, 1, '가입 축하', '', 'CART', 'FIXED', 3000, 0, '', 'ALL', "
+        f"'[]', '[]', '[]', 0, 'APP,PC_WEB', 1, 1, 'CODE', '[]', 'UNLIMITED', '[]', '[]', 'ACTIVE', 'ACTIVE', 'tok1', "
+        f"'{NOW}', '{NOW}')",
+        f"INSERT INTO coupon_code (id, coupon_id, code, mode, member_id, created_at) "
+        f"VALUES (1, 1, 'WELCOME2026', 'SHARED', 1, '{NOW}')",
+        f"INSERT INTO shop_order (id, number, name, site_id, member_id, channel, status, list_total, subsidy, "
+        f"coupon_discount, shipping_fee, shipping_discount, paid_amount, gifts, ordered_at) VALUES (1, '20260102-AB', "
+        f"'토익', 1, 1, 'APP', 'PAID', 189000, 0, 3000, 0, 0, 186000, '[]', '{NOW}')",
+        "INSERT INTO order_item (id, order_id, product_id, product_name, category_id, kind, quantity, unit_price, "
+        "list_amount, discount, paid_amount, training_card) VALUES (1, 1, 1, '토익', 1, 'COURSE', 1, 189000, 189000, "
+        "3000, 186000, false)",
+        f"INSERT INTO member_coupon (id, coupon_id, member_id, status, issued_via, code_id, issued_at, order_id, "
+        f"used_at) VALUES (1, 1, 1, 'USED', 'CODE', 1, '{NOW}', 1, '{NOW}')",
+        "INSERT INTO order_coupon (id, order_id, member_coupon_id, discount) VALUES (1, 1, 1, 3000)",
+        "INSERT INTO coupon_member_count (id, coupon_id, member_id, issued, used) VALUES (1, 1, 1, 1, 1)",
+        f"INSERT INTO coupon_trigger (id, event, coupon_id, is_active, created_at) VALUES (1, 'SIGN_UP', 1, true, "
+        f"'{NOW}')",
+        "INSERT INTO shop_setting (key, value, updated_at) VALUES ('coupons_enabled', 'true', "
+        f"'{NOW}')",
+    ],
 }
+SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
+                    "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
+                    "order_coupon", "coupon_member_count", "coupon_trigger"]
 
 
 def migration_names() -> list[str]:
@@ -77,11 +104,12 @@ async def seed(url: str, statements: list[str]) -> None:
         for statement in statements:
             await conn.execute_script(statement.replace("{blob}", blob))
         if is_postgres_url(url):  # explicit ids do not move the sequences
-            for table in ("site", "category", "product", "member", "member_token", "operator", "api_key",
-                          "audit_entry", "job", "job_file"):
+            existing = {row["tablename"] for row in
+                        (await conn.execute_query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))[1]}
+            for table in (t for t in SEQUENCED_TABLES if t in existing):
                 await conn.execute_script(
-                    f"""SELECT setval(pg_get_serial_sequence('"{table}"', 'id'), (SELECT MAX(id) FROM "{table}"))"""
-                )
+                    f"""SELECT setval(pg_get_serial_sequence('"{table}"', 'id'), MAX(id)) FROM "{table}" """
+                    "HAVING MAX(id) IS NOT NULL")
     finally:
         await Tortoise.close_connections()
 
