@@ -20,6 +20,7 @@ from gql.schema.view import KuponGraphQL
 from kupon import jobs
 from kupon.db import close_db, open_db
 from kupon.settings import Settings
+from web.public_coupons import coupon_page
 from web.routes import console_routes
 
 log = logging.getLogger("kupon")
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool | 
         Route("/", lambda request: RedirectResponse("/admin/", status_code=302)),
         Route("/healthz", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/coupons/{token:str}", coupon_page, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/admin", routes=console_routes(), name="admin"),
     ]

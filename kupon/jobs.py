@@ -23,11 +23,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
-from kupon.timeutil import now_utc
+from kupon.timeutil import now_utc, seoul_today
 from models.jobs import Job, JobFile, JobStatus
 
 log = logging.getLogger("kupon.jobs")
@@ -63,18 +64,46 @@ class JobRun:
 
 JobFunction = Callable[[JobRun], Awaitable[dict | None]]
 JOB_FUNCTIONS: dict[str, JobFunction] = {}
+DAILY_KINDS: list[str] = []
 
 
-def job_function(kind: str) -> Callable[[JobFunction], JobFunction]:
+def job_function(kind: str, *, daily: bool = False) -> Callable[[JobFunction], JobFunction]:
+    """Register a job function. `daily=True`: one job of this kind is created per Seoul day
+    (params {"day": "YYYY-MM-DD"}), shortly after midnight, by whichever runner is active."""
+
     def register(fn: JobFunction) -> JobFunction:
         JOB_FUNCTIONS[kind] = fn
+        if daily and kind not in DAILY_KINDS:
+            DAILY_KINDS.append(kind)
         return fn
 
     return register
 
 
+async def ensure_daily_jobs(day: date) -> list[int]:
+    """Create today's daily jobs unless they exist (the unique key makes this safe to repeat,
+    from any number of processes); returns the ids created now, for the caller to submit."""
+    created = []
+    for kind in DAILY_KINDS:
+        try:
+            job = await Job.create(kind=kind, params={"day": day.isoformat()}, unique_key=f"{kind}:{day.isoformat()}")
+        except IntegrityError:
+            continue
+        created.append(job.id)
+    return created
+
+
+async def lost_submissions() -> list[int]:
+    """QUEUED jobs overdue by STALE_AFTER: their hand-over to procrastinate was lost (the process
+    died between commit and defer). Submitting twice is harmless: the claim is atomic."""
+    overdue = now_utc() - STALE_AFTER
+    return list(await Job.filter(Q(status=JobStatus.QUEUED) & Q(created_at__lt=overdue)
+                                 & (Q(run_after=None) | Q(run_after__lt=overdue))).values_list("id", flat=True))
+
+
 def load_job_functions() -> None:
     """Import the resolver modules that register job functions."""
+    import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
 
 
@@ -195,8 +224,12 @@ class InProcessRunner:
             await recover_abandoned(stale_after=None)
         except Exception:
             log.exception("recovering abandoned jobs")
+        scheduled_for = None
         while True:
             try:
+                if scheduled_for != (today := seoul_today()):
+                    await ensure_daily_jobs(today)
+                    scheduled_for = today
                 await self.run_pending()
             except Exception:
                 log.exception("in-process job loop")
@@ -242,7 +275,16 @@ def procrastinate_app(database_url: str):
     @app.task(name="kupon.requeue_abandoned", queue="kupon")
     async def requeue(timestamp: int) -> None:
         runner = ProcrastinateRunner(app)
-        for job_id in await recover_abandoned():
+        for job_id in [*await recover_abandoned(), *await lost_submissions()]:
+            await runner.submit(job_id)
+
+    # Every 10 minutes rather than once at midnight: a worker that was down at 00:00 still
+    # creates the day's jobs when it comes back, and the unique key keeps them single.
+    @app.periodic(cron="*/10 * * * *", periodic_id="daily-jobs")
+    @app.task(name="kupon.daily_jobs", queue="kupon")
+    async def daily(timestamp: int) -> None:
+        runner = ProcrastinateRunner(app)
+        for job_id in await ensure_daily_jobs(seoul_today()):
             await runner.submit(job_id)
 
     return app

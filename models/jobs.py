@@ -24,6 +24,8 @@ class Job(Model):
     result = fields.JSONField(null=True)
     error = fields.TextField(default="")
     attempts = fields.IntField(default=0)
+    # Set for jobs that must exist once only, e.g. "coupons.birthday:2026-11-24" (one per Seoul day).
+    unique_key = fields.CharField(max_length=100, null=True, unique=True)
     created_by = fields.ForeignKeyField(
         "models.Operator", related_name="jobs", null=True, on_delete=fields.SET_NULL
     )

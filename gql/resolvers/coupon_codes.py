@@ -77,6 +77,8 @@ async def redeem_code_for(member: Member, text: str) -> MemberCoupon:
     coupon = code.coupon
     if code.mode == CodeMode.SHARED:
         return await issue_coupon(coupon, member, IssueMethod.CODE, member_cap=1, use_total_cap=True, code=code)
+    if code.registered_at is not None:
+        raise Refused.because("CODE_USED", "code")
     if code.member_id not in (None, member.id):
         raise Refused.because("CODE_GIVEN_TO_ANOTHER", "code")
     async with in_transaction():

@@ -9,7 +9,7 @@ written later would overshoot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from gql.resolvers.access import Actor, require_change_shop, require_member
 from gql.resolvers.audit import record_change
 from gql.resolvers.errors import Problem, Refused
+from kupon.jobs import JobRun, job_function
 from kupon.timeutil import now_utc, to_seoul
 from models.coupons import (
     Coupon,
@@ -143,7 +144,8 @@ async def issue_manually(actor: Actor, coupon_id: int, member_ids: list[int]) ->
             continue
         report.issued.append(issued)
     await record_change(actor, "coupon.issue", coupon, after={
-        "issued_to": [mc.member_id for mc in report.issued], "refused": report.refused})
+        "issued_to": [mc.member_id for mc in report.issued],
+        "refused": {str(member_id): code for member_id, code in report.refused.items()}})
     return report
 
 
@@ -152,6 +154,18 @@ async def coupon_by_download_token(token: str) -> Coupon:
     if coupon is None or coupon.issue_method != IssueMethod.DOWNLOAD:
         raise Refused.because("NOT_FOUND", "token")
     return coupon
+
+
+def public_coupon_refusal(coupon: Coupon, now: datetime | None = None) -> str | None:
+    """A download page shows the coupon only inside its display window (and weekdays)."""
+    now = now or now_utc()
+    if coupon.issue_status == CouponStatus.WAITING:
+        return "NOT_FOUND"
+    if (coupon.display_from and now < coupon.display_from) or (coupon.display_to and now > coupon.display_to):
+        return "NOT_FOUND"
+    if not weekday_allowed(coupon.display_weekdays, now):
+        return "NOT_FOUND"
+    return None
 
 
 async def download_coupon(actor: Actor, token: str) -> MemberCoupon:
@@ -224,7 +238,12 @@ async def fire_event(event: TriggerEvent, member: Member, key: str) -> list[Memb
     return issued
 
 
-async def issue_birthday_coupons(today) -> int:
+@job_function("coupons.birthday", daily=True)
+async def birthday_job(run: JobRun) -> dict:
+    return {"issued": await issue_birthday_coupons(date.fromisoformat(run.params["day"]))}
+
+
+async def issue_birthday_coupons(today: date) -> int:
     """Members whose birthday is `today` (a Seoul date) get the BIRTHDAY coupons, once a year."""
     if not await CouponTrigger.exists(event=TriggerEvent.BIRTHDAY, is_active=True):
         return 0

@@ -10,10 +10,12 @@ from tortoise.transactions import in_transaction
 
 from gql.resolvers.access import Actor, require_change_shop, require_member, require_read_shop
 from gql.resolvers.audit import record_change, snapshot
+from gql.resolvers.coupon_issuing import fire_event
 from gql.resolvers.errors import Problem, Refused
 from gql.resolvers.pagination import Page, PageRequest, paginate
 from gql.resolvers.validation import Checker
 from kupon.timeutil import now_utc, seoul_day_start_utc
+from models.coupons import TriggerEvent
 from models.members import Grade, Member
 from models.sites import Site
 
@@ -113,8 +115,20 @@ async def update_member(actor: Actor, member_id: int, changes: MemberChanges) ->
         for name, value in cleaned.items():
             setattr(member, name, value)
         await member.save()
-        await record_change(actor, "member.update", member, before, snapshot(member, EDITABLE_FIELDS))
+        after = snapshot(member, EDITABLE_FIELDS)
+        await record_change(actor, "member.update", member, before, after)
+    await fire_member_events(member, before, after)
     return member
+
+
+async def fire_member_events(member: Member, before: dict, after: dict) -> None:
+    """AUTO coupons for a changed member: a new grade (once per grade), and a member-info
+    update (once ever). Called after the change is committed."""
+    if before == after:
+        return
+    if before.get("grade") != after.get("grade"):
+        await fire_event(TriggerEvent.GRADE_CHANGE, member, f"GRADE_CHANGE:{after['grade']}")
+    await fire_event(TriggerEvent.MEMBER_UPDATE, member, "MEMBER_UPDATE")
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,7 @@ async def create_member(actor: Actor, new: NewMember) -> Member:
             site_id=new.site_id, login_id=login_id, signed_up_at=new.signed_up_at or now_utc(), **base.cleaned
         )
         await record_change(actor, "member.create", member, after=snapshot(member, ["login_id", *EDITABLE_FIELDS]))
+    await fire_event(TriggerEvent.SIGN_UP, member, "SIGN_UP")
     return member
 
 

@@ -11,13 +11,14 @@ from functools import lru_cache
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from gql.schema.access import AccessMutation
 from gql.schema.audit import AuditQuery
@@ -50,19 +51,17 @@ def is_unexpected(error: GraphQLError) -> bool:
     return error.original_error is not None
 
 
-def _shared(extension):
-    return lambda: extension
-
-
 @lru_cache(maxsize=2)
 def get_schema(production: bool = False) -> strawberry.Schema:
+    # The validation rules are built once: ValidationCache keys on the rule classes, and
+    # QueryDepthLimiter/MaxAliasesLimiter would build new classes per request (no cache hits).
+    rules = [depth_rule(max_depth=QUERY_DEPTH_LIMIT, should_ignore=None), alias_rule(ALIAS_LIMIT)]
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=QUERY_DEPTH_LIMIT),
-        lambda: MaxAliasesLimiter(max_alias_count=ALIAS_LIMIT),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=TOKEN_LIMIT),
-        # The caches must outlive a request to be of use: one instance per schema.
-        _shared(ParserCache(maxsize=256)),
-        _shared(ValidationCache(maxsize=256)),
+        # Strawberry keeps these caches at module level, so a fresh extension per request still hits.
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
     ]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
