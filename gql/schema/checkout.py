@@ -10,7 +10,7 @@ from strawberry.types import Info
 from gql.resolvers import checkout
 from gql.resolvers.errors import REASONS, Refused
 from gql.schema.catalog import ProductKindEnum
-from gql.schema.common import UserError, query_or_error, to_pk, user_errors
+from gql.schema.common import UserError, payload_of, query_or_error, to_pk
 from gql.schema.coupons import ChannelEnum, MemberCouponNode
 from models.orders import Order, OrderCoupon, OrderItem, OrderStatus
 
@@ -188,10 +188,7 @@ class OrderPayload:
 
 
 async def _order_payload(awaitable) -> OrderPayload:
-    try:
-        return OrderPayload(order=OrderNode.from_model(await awaitable))
-    except Refused as refused:
-        return OrderPayload(errors=user_errors(refused))
+    return await payload_of(OrderPayload, "order", OrderNode.from_model, awaitable)
 
 
 @strawberry.type

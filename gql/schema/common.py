@@ -93,3 +93,12 @@ def to_pk(value: str | None, field: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise as_graphql_error(Refused.because("NOT_FOUND", field)) from None
+
+
+async def payload_of(payload_type: type, field: str, wrap: Callable, awaitable: Awaitable):
+    """A mutation's payload: `field` set to the wrapped result, or typed errors for a refusal."""
+    try:
+        value = await awaitable
+    except Refused as refused:
+        return payload_type(errors=user_errors(refused))
+    return payload_type(**{field: wrap(value)})

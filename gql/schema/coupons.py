@@ -15,6 +15,7 @@ from gql.schema.common import (
     UserError,
     connection_from_page,
     page_request,
+    payload_of,
     query_or_error,
     to_pk,
     user_errors,
@@ -297,10 +298,7 @@ class SwitchPayload:
 
 
 async def _coupon_payload(awaitable) -> CouponPayload:
-    try:
-        return CouponPayload(coupon=CouponNode.from_model(await awaitable))
-    except Refused as refused:
-        return CouponPayload(errors=user_errors(refused))
+    return await payload_of(CouponPayload, "coupon", CouponNode.from_model, awaitable)
 
 
 async def _member_coupon_payload(awaitable) -> MemberCouponPayload:

@@ -15,9 +15,9 @@ from gql.schema.common import (
     UserError,
     connection_from_page,
     page_request,
+    payload_of,
     query_or_error,
     to_pk,
-    user_errors,
 )
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsMember
 from kupon.privacy import mask_email, mask_phone
@@ -111,10 +111,7 @@ class MemberPayload:
 
 
 async def member_payload(awaitable) -> MemberPayload:
-    try:
-        return MemberPayload(member=MemberType.from_model(await awaitable))
-    except Refused as refused:
-        return MemberPayload(errors=user_errors(refused))
+    return await payload_of(MemberPayload, "member", MemberType.from_model, awaitable)
 
 
 @strawberry.type
