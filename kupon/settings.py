@@ -21,6 +21,9 @@ MODEL_MODULES = [
     "models.jobs",
     "models.coupons",
     "models.orders",
+    "models.codes",
+    "models.serials",
+    "models.giftcards",
 ]
 
 

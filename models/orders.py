@@ -33,6 +33,8 @@ class Order(Model):
     shipping_fee = fields.IntField(default=0)
     shipping_discount = fields.IntField(default=0)
     paid_amount = fields.IntField()
+    # Part of paid_amount settled with gift cards (the rest is paid with `payment_method`).
+    gift_card_amount = fields.IntField(default=0, db_default=0)
     gifts = fields.JSONField(default=list)
     idempotency_key = fields.CharField(max_length=100, null=True)
     ordered_at = fields.DatetimeField()

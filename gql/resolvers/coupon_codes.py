@@ -8,11 +8,13 @@ from tortoise.transactions import in_transaction
 
 from gql.resolvers.access import Actor, require_change_shop, require_member, require_read_shop
 from gql.resolvers.audit import record_change
+from gql.resolvers.codes import generate_codes
 from gql.resolvers.coupon_issuing import issue_coupon
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import Page, PageRequest, paginate
-from kupon.codes import normalise_code, random_code
+from kupon.codes import CodeShape, normalise_code
 from kupon.timeutil import now_utc
+from models.codes import CodeKind
 from models.coupons import CodeMode, Coupon, CouponCode, IssueMethod, MemberCoupon
 from models.members import Member
 
@@ -36,15 +38,12 @@ async def generate_individual_codes(actor: Actor, coupon_id: int, count: int) ->
     if not 1 <= count <= MAX_CODES_PER_REQUEST:
         raise Refused.because("TOO_MANY", "count")
     coupon = await _code_coupon(coupon_id, CodeMode.INDIVIDUAL)
-    created = 0
+    codes = await generate_codes(CodeKind.COUPON, CodeShape(), count)
     async with in_transaction():
-        while created < count:
-            wanted = {random_code() for _ in range(min(INSERT_BATCH, count - created))}
-            taken = set(await CouponCode.filter(code__in=wanted).values_list("code", flat=True))
-            fresh = [CouponCode(coupon_id=coupon.id, code=c, mode=CodeMode.INDIVIDUAL) for c in wanted - taken]
-            await CouponCode.bulk_create(fresh)
-            created += len(fresh)
-        await record_change(actor, "coupon_code.generate", coupon, after={"count": created})
+        await CouponCode.bulk_create([CouponCode(coupon_id=coupon.id, code=c, mode=CodeMode.INDIVIDUAL)
+                                      for c in codes], batch_size=INSERT_BATCH)
+        await record_change(actor, "coupon_code.generate", coupon, after={"count": len(codes)})
+    created = len(codes)
     return created
 
 
@@ -109,3 +108,12 @@ async def give_code(actor: Actor, code_id: int, member_id: int) -> MemberCoupon:
         member_coupon = await redeem_code_for(member, code.code)
         await record_change(actor, "coupon_code.give", code, after={"member_id": member.id, "code": code.code})
     return member_coupon
+
+
+async def get_code(actor: Actor, coupon_id: int, code_id: int) -> CouponCode:
+    """One code of one coupon (a code of another coupon is NOT_FOUND), with its member."""
+    require_read_shop(actor)
+    code = await CouponCode.get_or_none(id=code_id, coupon_id=coupon_id).select_related("member")
+    if code is None:
+        raise Refused.because("NOT_FOUND", "code_id")
+    return code

@@ -12,11 +12,13 @@ from tortoise.transactions import in_transaction
 
 from gql.resolvers.access import Actor, require_change_shop, require_read_shop
 from gql.resolvers.audit import record_change, snapshot
+from gql.resolvers.codes import claim_codes, generate_codes
 from gql.resolvers.errors import Problem, Refused
 from gql.resolvers.pagination import Page, PageRequest, paginate
-from kupon.codes import random_code
+from kupon.codes import CodeShape, normalise_code
 from kupon.timeutil import now_utc
 from models.catalog import Category, Product, ProductKind
+from models.codes import CodeKind
 from models.coupons import (
     BenefitKind,
     Channel,
@@ -234,13 +236,14 @@ async def create_coupon(actor: Actor, data: CouponInput) -> Coupon:
 
 
 async def _create_shared_code(coupon: Coupon, wanted: str) -> CouponCode:
-    from kupon.codes import normalise_code
-
-    code = normalise_code(wanted) or random_code()
-    if len(code) < 4 or len(code) > 32:
-        raise Refused.because("INVALID_CHOICE", "shared_code")
-    if await CouponCode.exists(code=code):
-        raise Refused.because("DUPLICATE", "shared_code")
+    if not wanted.strip():
+        code = (await generate_codes(CodeKind.COUPON, CodeShape(), 1))[0]
+    else:
+        code = normalise_code(wanted)
+        if len(code) < 4 or len(code) > 32:
+            raise Refused.because("INVALID_CHOICE", "shared_code")
+        if not await claim_codes(CodeKind.COUPON, {code}):
+            raise Refused.because("DUPLICATE", "shared_code")
     return await CouponCode.create(coupon=coupon, code=code, mode=CodeMode.SHARED)
 
 
@@ -300,6 +303,16 @@ async def get_coupon(actor: Actor, coupon_id: int) -> Coupon:
     if coupon is None:
         raise Refused.because("NOT_FOUND", "id")
     return coupon
+
+
+async def coupon_targets(actor: Actor, category_ids: list[int],
+                         product_ids: list[int]) -> tuple[list[Category], list[Product]]:
+    """The categories and products a coupon names, by id, for showing their names (ids that
+    no longer exist are left out)."""
+    require_read_shop(actor)
+    categories = await Category.filter(id__in=set(category_ids)).order_by("id") if category_ids else []
+    products = await Product.filter(id__in=set(product_ids)).order_by("id") if product_ids else []
+    return list(categories), list(products)
 
 
 @dataclass(frozen=True)

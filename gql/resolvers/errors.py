@@ -76,6 +76,24 @@ REASONS: dict[str, tuple[str, str]] = {
     "INVALID_QUANTITY": ("Quantities are whole numbers from 1.", "수량은 1 이상의 정수여야 합니다."),
     "INVALID_PRICE": ("Prices are whole won, zero or more.", "가격은 0 이상의 원 단위 정수여야 합니다."),
     "ORDER_NOT_CANCELLABLE": ("This order cannot be cancelled.", "취소할 수 없는 주문입니다."),
+    # Codes, serial codes and gift cards
+    "INVALID_CODE_PATTERN": ("Use letters, digits and at least four # for random characters (up to 40).", "영문, 숫자와 임의 문자 자리(#) 4개 이상으로 40자 이내로 정하세요."),
+    "CODE_SPACE_TOO_SMALL": ("This pattern cannot make that many codes safely: add # positions.", "이 형식으로는 그만큼 안전하게 만들 수 없습니다. # 자리를 늘리세요."),
+    "TRY_AGAIN_LATER": ("Too many failed attempts. Try again later.", "실패한 시도가 너무 많습니다. 잠시 후 다시 시도하세요."),
+    "SERIAL_NOT_ACTIVE": ("This serial code cannot be registered now.", "지금은 등록할 수 없는 시리얼 코드입니다."),
+    "OUTSIDE_PERIOD": ("Outside the registration period.", "등록 기간이 아닙니다."),
+    "WRONG_GROUP": ("Your member group cannot register this code.", "등록할 수 없는 회원 그룹입니다."),
+    "SERIAL_USED_UP": ("This serial code has been used up.", "등록 가능 수량이 모두 소진되었습니다."),
+    "ALREADY_REGISTERED": ("You have registered this serial code as often as allowed.", "이미 등록한 시리얼 코드입니다."),
+    "REWARD_UNAVAILABLE": ("A reward of this code cannot be given now.", "지금은 지급할 수 없는 혜택이 있습니다."),
+    "REWARDS_REQUIRED": ("Choose at least one reward coupon.", "지급할 쿠폰을 하나 이상 고르세요."),
+    "FIXED_CODE_REQUIRED": ("A fixed serial needs its code, typed in or generated.", "고정 코드를 입력하거나 생성하세요."),
+    "GIFT_CARD_UNKNOWN": ("There is no such gift card.", "존재하지 않는 기프트카드입니다."),
+    "GIFT_CARD_DISABLED": ("This gift card is disabled.", "사용이 중지된 기프트카드입니다."),
+    "GIFT_CARD_EXPIRED": ("This gift card has expired or is not valid yet.", "유효 기간이 아닌 기프트카드입니다."),
+    "INSUFFICIENT_BALANCE": ("The gift card balance is too low.", "기프트카드 잔액이 부족합니다."),
+    "GIFT_CARD_USED_UP": ("This gift card has been used as often as allowed.", "사용 횟수를 모두 쓴 기프트카드입니다."),
+    "GIFT_CARD_OVERPAY": ("Gift cards cannot pay more than the order total.", "기프트카드로 주문 금액보다 많이 결제할 수 없습니다."),
 }
 
 

@@ -69,10 +69,31 @@ SEEDS: dict[str, list[str]] = {
         "INSERT INTO shop_setting (key, value, updated_at) VALUES ('coupons_enabled', 'true', "
         f"'{NOW}')",
     ],
+    "0005_serials_and_gift_cards": [
+        "INSERT INTO serial_campaign (id, name, channels, member_grades, type, quantity_limit, registered_count, "
+        "per_member_limit, code_prefix, code_pattern, code_length, status, created_at) VALUES (1, '종이쿠폰', "
+        f"'APP', '[]', 'RANDOM', 2, 1, 1, '', '', 12, 'ACTIVE', '{NOW}')",
+        "INSERT INTO serial_reward (id, campaign_id, coupon_id, quantity) VALUES (1, 1, 1, 1)",
+        "INSERT INTO code (code, kind, serial_campaign_id, registrations, created_at) "
+        f"VALUES ('ABCD2345EFGH', 'SERIAL', 1, 1, '{NOW}')",
+        "INSERT INTO serial_registration (id, campaign_id, code_id, member_id, client_ip, registered_at) "
+        f"VALUES (1, 1, 'ABCD2345EFGH', 1, '127.0.0.1', '{NOW}')",
+        "INSERT INTO serial_member_count (id, campaign_id, member_id, registrations) VALUES (1, 1, 1, 1)",
+        "INSERT INTO failed_registration (id, member_id, client_ip, reason, at) "
+        f"VALUES (1, 1, '127.0.0.1', 'CODE_UNKNOWN', '{NOW}')",
+        "INSERT INTO gift_card_campaign (id, name, value, code_prefix, code_pattern, code_length, max_uses, status, "
+        f"created_at) VALUES (1, '설 선물', 100000, 'GC', '', 16, NULL, 'ACTIVE', '{NOW}')",
+        "INSERT INTO gift_card (id, campaign_id, code, initial_value, balance, uses, status, created_at) "
+        f"VALUES (1, 1, 'GCABCD2345EFGH', 100000, 90000, 1, 'ACTIVE', '{NOW}')",
+        "INSERT INTO gift_card_redemption (id, card_id, code_text, order_id, amount, status, reason, source, at) "
+        f"VALUES (1, 1, 'GCABCD2345EFGH', 1, 10000, 'SUCCEEDED', '', 'ORDER', '{NOW}')",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
-                    "order_coupon", "coupon_member_count", "coupon_trigger"]
+                    "order_coupon", "coupon_member_count", "coupon_trigger", "serial_campaign", "serial_reward",
+                    "serial_registration", "serial_member_count", "failed_registration", "gift_card_campaign",
+                    "gift_card", "gift_card_redemption"]
 
 
 def migration_names() -> list[str]:
