@@ -105,6 +105,7 @@ def load_job_functions() -> None:
     """Import the resolver modules that register job functions."""
     import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
+    import gql.resolvers.serials  # noqa: F401
 
 
 async def claim(job_id: int) -> Job | None:
