@@ -21,6 +21,7 @@ from gql.resolvers.audit import record_change
 from gql.resolvers.coupon_codes import redeem_code_for
 from gql.resolvers.coupon_issuing import fire_event, member_count_row, weekday_allowed
 from gql.resolvers.errors import Problem, Refused
+from gql.resolvers.giftcards import record_failed_redemption, roll_back_order_redemptions, take_from_card
 from gql.resolvers.pricing import (
     Cart,
     CartLine,
@@ -166,6 +167,8 @@ class OrderRequest:
     member_coupon_ids: list[int] = field(default_factory=list)
     coupon_codes: list[str] = field(default_factory=list)
     idempotency_key: str | None = None
+    # (code, amount) pairs: gift cards paying part of the order after discounts.
+    gift_cards: list[tuple[str, int]] = field(default_factory=list)
 
 
 async def place_order(actor: Actor, member_id: int | None, request: OrderRequest) -> Order:
@@ -186,6 +189,9 @@ async def place_order(actor: Actor, member_id: int | None, request: OrderRequest
         await member_count_row(coupon_id, member_id)
     try:
         order = await _place(member, cart, request, key)
+    except Refused as refused:
+        await _record_gift_card_failures(refused, request)
+        raise
     except IntegrityError:
         if key and (existing := await Order.get_or_none(member_id=member_id, idempotency_key=key)):
             return existing  # a concurrent retry got there first
@@ -227,8 +233,28 @@ async def _place(member: Member, cart: Cart, request: OrderRequest, key: str | N
                 item=items[application.line_index] if application.line_index is not None else None)
         order.coupon_discount, order.shipping_discount = quote.item_discount, quote.shipping_discount
         order.paid_amount, order.gifts = quote.total, quote.gifts
-        await order.save(update_fields=["coupon_discount", "shipping_discount", "paid_amount", "gifts"])
+        order.gift_card_amount = await _pay_with_gift_cards(request.gift_cards, quote.total, order.id)
+        await order.save(update_fields=["coupon_discount", "shipping_discount", "paid_amount", "gifts",
+                                        "gift_card_amount"])
     return order
+
+
+async def _pay_with_gift_cards(cards: list[tuple[str, int]], total: int, order_id: int) -> int:
+    paid = sum(amount for _, amount in cards)
+    if paid > total:
+        raise Refused.because("GIFT_CARD_OVERPAY", "gift_cards")
+    for code, amount in cards:
+        await take_from_card(code, amount, order_id, "ORDER")
+    return paid
+
+
+async def _record_gift_card_failures(refused: Refused, request: OrderRequest) -> None:
+    """A failed gift card inside the order rolled back with it: record the attempt afterwards."""
+    amounts = dict(request.gift_cards)
+    for problem in refused.problems:
+        if problem.field and problem.field.startswith("giftCard:"):
+            code = problem.field.split(":", 1)[1]
+            await record_failed_redemption(code, amounts.get(code, 0), problem.code, "ORDER")
 
 
 async def _redeem(member_coupon: MemberCoupon, member_id: int, order_id: int, now: datetime) -> None:
@@ -284,6 +310,7 @@ async def cancel_order(actor: Actor, order_id: int) -> Order:
             await Coupon.filter(id=member_coupon.coupon_id, used_count__gt=0).update(used_count=F("used_count") - 1)
             await CouponMemberCount.filter(coupon_id=member_coupon.coupon_id, member_id=order.member_id,
                                            used__gt=0).update(used=F("used") - 1)
+        await roll_back_order_redemptions(order.id)
         if actor.is_operator:
             await record_change(actor, "order.cancel", order, before={"status": order.status.value},
                                 after={"status": OrderStatus.CANCELLED.value})
