@@ -25,8 +25,10 @@ from gql.schema.audit import AuditQuery
 from gql.schema.catalog import CatalogQuery
 from gql.schema.checkout import CheckoutMutation, CheckoutQuery
 from gql.schema.coupons import CouponMutation, CouponQuery
+from gql.schema.giftcards import GiftCardMutation, GiftCardQuery
 from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.members import MemberMutation, MemberQuery
+from gql.schema.serials import SerialMutation, SerialQuery
 
 QUERY_DEPTH_LIMIT = 10
 ALIAS_LIMIT = 30
@@ -34,12 +36,14 @@ TOKEN_LIMIT = 3000
 
 
 @strawberry.type
-class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery):
+class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
+            GiftCardQuery):
     pass
 
 
 @strawberry.type
-class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation):
+class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
+               GiftCardMutation):
     pass
 
 

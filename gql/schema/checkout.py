@@ -151,6 +151,7 @@ class OrderNode:
     shipping_fee: int
     shipping_discount: int
     paid_amount: int
+    gift_card_amount: int
     gifts: list[str]
     ordered_at: datetime
     cancelled_at: datetime | None
@@ -168,8 +169,15 @@ class OrderNode:
         return cls(id=strawberry.ID(str(o.id)), number=o.number, name=o.name, status=o.status,
                    member_id=strawberry.ID(str(o.member_id)), list_total=o.list_total,
                    coupon_discount=o.coupon_discount, shipping_fee=o.shipping_fee,
-                   shipping_discount=o.shipping_discount, paid_amount=o.paid_amount, gifts=o.gifts,
+                   shipping_discount=o.shipping_discount, paid_amount=o.paid_amount,
+                   gift_card_amount=o.gift_card_amount, gifts=o.gifts,
                    ordered_at=o.ordered_at, cancelled_at=o.cancelled_at)
+
+
+@strawberry.input
+class GiftCardPaymentInput:
+    code: str
+    amount: int
 
 
 @strawberry.input
@@ -179,6 +187,7 @@ class PlaceOrderInput:
     member_coupon_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
     coupon_codes: list[str] = strawberry.field(default_factory=list)
     idempotency_key: str | None = None
+    gift_cards: list[GiftCardPaymentInput] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -218,7 +227,8 @@ class CheckoutMutation:
         request = checkout.OrderRequest(
             cart=input.cart.to_resolver_input(),
             member_coupon_ids=[to_pk(i, "memberCouponIds") for i in input.member_coupon_ids],
-            coupon_codes=input.coupon_codes, idempotency_key=input.idempotency_key)
+            coupon_codes=input.coupon_codes, idempotency_key=input.idempotency_key,
+            gift_cards=[(g.code, g.amount) for g in input.gift_cards])
         return await _order_payload(checkout.place_order(info.context.actor, to_pk(input.member_id, "memberId"),
                                                          request))
 
