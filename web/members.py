@@ -5,26 +5,30 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.resolvers import audit, members
+from gql.resolvers import audit, members, wallet
 from gql.resolvers.catalog import list_sites
 from gql.resolvers.errors import Refused
 from gql.resolvers.member_export import start_member_export
 from gql.resolvers.pagination import PageRequest
 from gql.resolvers.validation import Checker
+from models.coupons import MemberCouponStatus
 from models.members import Grade
 from web.console import (
     actor_of,
     console_view,
     flash,
     gettext,
+    is_fragment_request,
     page_number,
     problem_messages,
     query_without_page,
     redirect,
     render,
 )
+from web.coupons import render_coupons
 
 PAGE_SIZE = 20
+COUPONS_PAGE_SIZE = 20
 
 
 def member_filter_from_query(request: Request) -> tuple[members.MemberFilter, dict]:
@@ -70,7 +74,28 @@ async def member_detail(request: Request) -> Response:
         actor, audit.AuditFilter(entity_type="Member", entity_id=str(member.id)), PageRequest(first=10)
     )
     await member.fetch_related("site")
-    return render(request, "members/detail.html", {"member": member, "history": history.items})
+    context = {"member": member, "member_id": member.id, "history": history.items,
+               **await _coupons_context(request, member.id)}
+    return render_coupons(request, "members/detail.html", context)
+
+
+async def _coupons_context(request: Request, member_id: int) -> dict:
+    """The member's coupons, newest first, filtered by the `coupon_status` query parameter."""
+    value = request.query_params.get("coupon_status", "")
+    status = MemberCouponStatus(value) if value in MemberCouponStatus.__members__ else None
+    page = PageRequest.for_page_number(page_number(request), COUPONS_PAGE_SIZE)
+    return {"coupons": await wallet.coupons_of_member(actor_of(request), member_id, status, page),
+            "coupon_status": value if status else "", "coupon_statuses": list(MemberCouponStatus)}
+
+
+@console_view()
+async def member_coupon_list(request: Request) -> Response:
+    """The coupons section of the member page, reloaded by its filter, its pages and after a revoke."""
+    member_id = int(request.path_params["member_id"])
+    if not is_fragment_request(request):
+        return redirect(request, f"/admin/members/{member_id}")
+    context = {"member_id": member_id, **await _coupons_context(request, member_id)}
+    return render_coupons(request, "members/detail.html", context, block="coupons")
 
 
 @console_view(change=True)

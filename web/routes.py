@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web import access, audit, auth, home, jobs, members
+from web import access, audit, auth, coupon_detail, coupons, home, jobs, members
 
 
 def console_routes() -> list[Route]:
@@ -17,6 +17,8 @@ def console_routes() -> list[Route]:
         Route("/members/export", members.member_export, methods=["POST"], name="member_export"),
         Route("/members/{member_id:int}", members.member_detail, name="member"),
         Route("/members/{member_id:int}/edit", members.member_edit, methods=["GET", "POST"], name="member_edit"),
+        Route("/members/{member_id:int}/coupons", members.member_coupon_list, name="member_coupons"),
+        *coupon_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -25,4 +27,30 @@ def console_routes() -> list[Route]:
         Route("/settings/api-keys/{key_id:int}/revoke", access.api_key_revoke, methods=["POST"],
               name="api_key_revoke"),
         Route("/{domain:str}", home.domain_not_built, name="domain"),
+    ]
+
+
+def coupon_routes() -> list[Route]:
+    """The coupons screen: list and form (web/coupons.py), one coupon's page and its sections
+    (web/coupon_detail.py)."""
+    one = "/coupons/{coupon_id:int}"
+    return [
+        Route("/coupons", coupons.coupon_list, name="coupons"),
+        Route("/coupons/switch", coupons.coupons_switch, methods=["POST"], name="coupons_switch"),
+        Route("/coupons/new", coupons.coupon_new, methods=["GET", "POST"], name="coupon_new"),
+        Route(one, coupon_detail.coupon_detail, name="coupon"),
+        Route(f"{one}/edit", coupons.coupon_edit, methods=["GET", "POST"], name="coupon_edit"),
+        Route(f"{one}/copy", coupons.coupon_copy, methods=["POST"], name="coupon_copy"),
+        Route(f"{one}/status", coupons.coupon_status, methods=["POST"], name="coupon_status"),
+        Route(f"{one}/stats", coupon_detail.coupon_stats, name="coupon_stats"),
+        Route(f"{one}/member-coupons", coupon_detail.coupon_holders, name="coupon_holders"),
+        Route(f"{one}/member-search", coupon_detail.member_search, name="coupon_member_search"),
+        Route(f"{one}/issue", coupon_detail.coupon_issue, methods=["POST"], name="coupon_issue"),
+        Route(f"{one}/codes", coupon_detail.code_list, name="coupon_codes"),
+        Route(f"{one}/codes/generate", coupon_detail.code_generate, methods=["POST"], name="coupon_codes_generate"),
+        Route(f"{one}/codes/{{code_id:int}}/give", coupon_detail.code_give, methods=["GET", "POST"],
+              name="coupon_code_give"),
+        Route(f"{one}/triggers", coupon_detail.trigger_set, methods=["POST"], name="coupon_triggers"),
+        Route("/member-coupons/{member_coupon_id:int}/revoke", coupon_detail.member_coupon_revoke,
+              methods=["POST"], name="member_coupon_revoke"),
     ]

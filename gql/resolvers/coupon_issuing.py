@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from gql.resolvers.access import Actor, require_change_shop, require_member
+from gql.resolvers.access import Actor, require_change_shop, require_member, require_read_shop
 from gql.resolvers.audit import record_change
 from gql.resolvers.errors import Problem, Refused
 from kupon.jobs import JobRun, job_function
@@ -218,6 +218,13 @@ async def set_trigger(actor: Actor, event: str, coupon_id: int, active: bool = T
 async def list_triggers(actor: Actor) -> list[CouponTrigger]:
     require_change_shop(actor)
     return list(await CouponTrigger.all().select_related("coupon").order_by("event", "id"))
+
+
+async def triggers_of_coupon(actor: Actor, coupon_id: int) -> list[CouponTrigger]:
+    """The events wired to one coupon, active or not; readable by anyone who reads the shop
+    (unlike `list_triggers`, which is for changing them)."""
+    require_read_shop(actor)
+    return list(await CouponTrigger.filter(coupon_id=coupon_id).order_by("event", "id"))
 
 
 async def fire_event(event: TriggerEvent, member: Member, key: str) -> list[MemberCoupon]:

@@ -77,3 +77,10 @@ async def status_counts_by_coupon(coupon_ids: list[int]) -> list[dict[str, int]]
         counts[row["coupon_id"]]["AVAILABLE"] -= row["n"]
         counts[row["coupon_id"]]["EXPIRED"] += row["n"]
     return [counts[i] for i in coupon_ids]
+
+
+async def coupon_stats(actor: Actor, coupon_id: int) -> dict[str, int]:
+    """How many of one coupon are in members' wallets, by effective status, plus "ISSUED" (all of them)."""
+    require_read_shop(actor)
+    counts = (await status_counts_by_coupon([coupon_id]))[0]
+    return {**counts, "ISSUED": sum(counts.values())}
