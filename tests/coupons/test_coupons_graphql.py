@@ -80,3 +80,32 @@ async def test_checkout_through_graphql(client, db):
     assert cancelled["data"]["cancelOrder"]["order"]["status"] == "CANCELLED"
     wallet = await graphql(client, "{ myCoupons(status: AVAILABLE) { totalCount } }", token=token)
     assert wallet["data"]["myCoupons"]["totalCount"] == 1
+
+
+async def test_coupon_with_nested_codes_holders_and_stats(client, db):
+    from gql.resolvers.access import operator_actor
+    from gql.resolvers.coupon_codes import generate_individual_codes
+
+    operator = await make_operator(Role.OPERATOR)
+    coded = await make_coupon(issue_method="CODE", code_mode="INDIVIDUAL", name="개별코드 쿠폰", channels=["APP"])
+    await generate_individual_codes(operator_actor(operator), coded.id, 3)
+    plain = await make_coupon(name="일반 쿠폰", benefit="PERCENT", percent=10, amount=0)
+    members = [await make_member() for _ in range(3)]
+    for member in members:
+        await give_coupon(plain, member)
+    await console_login(client, operator.login_id, PASSWORD)
+    result = await graphql(client, """query($id: ID!) { coupon(id: $id) { name
+        stats { issued available used } memberCoupons(first: 10) { totalCount edges { node { memberId } } } } }""",
+                           {"id": str(plain.id)})
+    coupon = result["data"]["coupon"]
+    assert coupon["stats"] == {"issued": 3, "available": 3, "used": 0}
+    assert coupon["memberCoupons"]["totalCount"] == 3
+    codes = await graphql(client, """query($id: ID!) { coupon(id: $id) { codes(used: false) { totalCount
+        edges { node { code used } } } } }""", {"id": str(coded.id)})
+    assert codes["data"]["coupon"]["codes"]["totalCount"] == 3
+    filtered = await graphql(client, """{ percent: coupons(filter: {benefit: PERCENT}) { totalCount }
+        app: coupons(filter: {channel: APP, issueMethod: CODE}) { edges { node { name } } }
+        byName: coupons(filter: {search: "일반"}) { totalCount } }""")
+    assert filtered["data"]["percent"]["totalCount"] == 1
+    assert [e["node"]["name"] for e in filtered["data"]["app"]["edges"]] == ["개별코드 쿠폰"]
+    assert filtered["data"]["byName"]["totalCount"] == 1
