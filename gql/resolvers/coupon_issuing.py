@@ -188,6 +188,11 @@ async def revoke_member_coupon(actor: Actor, member_coupon_id: int) -> MemberCou
             raise Refused.because("NOT_FOUND", "id")
         if not revoked:
             raise Refused.because("NOT_REVOCABLE", "id")
+        # Revoking undoes the issue: the member may be given this coupon again within the limits.
+        await Coupon.filter(id=member_coupon.coupon_id, issued_count__gt=0).update(
+            issued_count=F("issued_count") - 1)
+        await CouponMemberCount.filter(coupon_id=member_coupon.coupon_id, member_id=member_coupon.member_id,
+                                       issued__gt=0).update(issued=F("issued") - 1)
         await record_change(actor, "member_coupon.revoke", member_coupon,
                             before={"status": "AVAILABLE"}, after={"status": "REVOKED"})
     return member_coupon

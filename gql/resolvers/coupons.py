@@ -181,7 +181,7 @@ async def clean_coupon_input(data: CouponInput) -> dict:
     code_mode = None
     if method == IssueMethod.CODE:
         code_mode = _enum(p, "code_mode", data.code_mode, CodeMode) if data.code_mode else None
-        if data.code_mode is None:
+        if not data.code_mode:
             p.append(Problem("CODE_MODE_REQUIRED", "code_mode"))
 
     _window(p, "issue_to", data.issue_from, data.issue_to)
@@ -336,7 +336,10 @@ async def list_coupons(actor: Actor, flt: CouponFilter, page: PageRequest) -> Pa
         if term.isdigit():
             condition |= Q(id=int(term))
         query = query.filter(condition)
-    for name in ("site_id", "type", "benefit", "issue_method", "issue_status", "use_status"):
+    if flt.site_id:
+        # A site's coupons include those for every site.
+        query = query.filter(Q(site_id=flt.site_id) | Q(site_id__isnull=True))
+    for name in ("type", "benefit", "issue_method", "issue_status", "use_status"):
         value = getattr(flt, name)
         if value:
             query = query.filter(**{name: value})
@@ -358,8 +361,7 @@ def period_status(coupon: Coupon, now: datetime | None = None) -> PeriodStatus:
 
 def _last_moment(coupon: Coupon) -> datetime | None:
     if coupon.use_window == UseWindow.RANGE:
-        ends = [coupon.use_to, coupon.issue_to]
-        return None if any(e is None for e in ends) else max(ends)
+        return coupon.use_to  # nothing issued after it could be used
     if coupon.use_window == UseWindow.DAYS_AFTER_ISSUE and coupon.issue_to is not None:
         from datetime import timedelta
 

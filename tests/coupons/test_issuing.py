@@ -161,3 +161,13 @@ async def test_public_download_url(client, db):
     late = await client.post(f"/coupons/{coupon.download_token}",
                              headers={"Authorization": f"Bearer {await member_token(second)}"})
     assert late.status_code == 409 and late.json()["code"] == "ISSUE_LIMIT_REACHED"
+
+
+async def test_revoked_coupon_can_be_issued_again_within_the_limit(db):
+    actor = await operator()
+    member = await make_member()
+    coupon = await make_coupon(per_member_limit=1)
+    first = (await issue_manually(actor, coupon.id, [member.id])).issued[0]
+    await revoke_member_coupon(actor, first.id)
+    again = await issue_manually(actor, coupon.id, [member.id])
+    assert len(again.issued) == 1 and again.refused == {}
