@@ -227,7 +227,9 @@ def best_combination(offers: list[Offer], cart: Cart) -> Quote:
         chosen_cart = [main] if main else []
         quote = _price(cart, mains, by_type[CouponType.PRODUCT_STACKABLE], chosen_cart,
                        by_type[CouponType.CART_STACKABLE], [])
-        taken = quote.item_discount + (1 if main and main.terms.benefit == BenefitKind.GIFT else 0)
+        # Won doubled, as in _assign_product_coupons: a gift must not tie with one won off and,
+        # listed first, win it (found by tests/coupons/test_pricing_properties.py).
+        taken = quote.item_discount * 2 + (1 if main and main.terms.benefit == BenefitKind.GIFT else 0)
         if taken > best_total:
             best_total, best_cart = taken, chosen_cart
     shipping = max(by_type[CouponType.SHIPPING], key=lambda o: verdicts[o.member_coupon_id].discount, default=None)
@@ -258,13 +260,18 @@ def _assign_product_coupons(offers: list[Offer], cart: Cart, require_all: bool =
     Gift coupons (no money off) count 1 so they still get a free line."""
     if not offers:
         return []
+    # require_all (the member's own choice): the rules allow it whenever each coupon gets a line of
+    # its own, so placing them all comes first. Without this bonus (more than any difference in
+    # 2 x won + gift), more money with fewer coupons won and a choice that fits was refused as
+    # STACKING_CONFLICT, a 0-won coupon on a free line even alone (tests/coupons/test_pricing_properties.py).
+    placed = 2 * cart.list_total + 2 if require_all else 0
 
     def weight(offer: Offer, index: int) -> int:
         line = cart.lines[index]
         if not offer.terms.covers(line) or line.amount < offer.terms.min_amount:
             return 0
         # Scaled so one won of discount always beats a gift.
-        return offer.terms.discount_on(line.amount) * 2 + (1 if offer.terms.benefit == BenefitKind.GIFT else 0)
+        return placed + offer.terms.discount_on(line.amount) * 2 + (1 if offer.terms.benefit == BenefitKind.GIFT else 0)
 
     matrix = [[weight(o, i) for i in range(len(cart.lines))] for o in offers]
     pairs = max_weight_assignment(matrix)
