@@ -14,6 +14,11 @@ crash is re-queued by `recover_abandoned`: at start-up of the in-process runner
 task (rows whose heartbeat is older than STALE_AFTER). Each claim counts as an
 attempt, so a job that crashes its runner every time ends FAILED too.
 Job functions must therefore be safe to run again from the start.
+
+Work that must happen again and again without an event (retrying due notices) registers with
+`every_minute`: the in-process loop calls it about once a minute, and on PostgreSQL a periodic
+procrastinate task does (one run per minute across all workers). Such a function must be cheap
+when there is nothing to do.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ STALE_AFTER = timedelta(minutes=5)
 # Well under STALE_AFTER, so a slow step without progress reports is not taken for a crash.
 HEARTBEAT_EVERY = STALE_AFTER / 5
 POLL_SECONDS = 0.5
+EVERY_MINUTE_SECONDS = 60
 
 
 @dataclass
@@ -65,6 +71,8 @@ class JobRun:
 JobFunction = Callable[[JobRun], Awaitable[dict | None]]
 JOB_FUNCTIONS: dict[str, JobFunction] = {}
 DAILY_KINDS: list[str] = []
+MinutelyFunction = Callable[[], Awaitable[object]]
+MINUTELY: list[MinutelyFunction] = []
 
 
 def job_function(kind: str, *, daily: bool = False) -> Callable[[JobFunction], JobFunction]:
@@ -78,6 +86,31 @@ def job_function(kind: str, *, daily: bool = False) -> Callable[[JobFunction], J
         return fn
 
     return register
+
+
+def every_minute(fn: MinutelyFunction) -> MinutelyFunction:
+    """Register a function that runs about once a minute on whichever runner is active."""
+    if fn not in MINUTELY:
+        MINUTELY.append(fn)
+    return fn
+
+
+async def run_every_minute() -> None:
+    for fn in MINUTELY:
+        try:
+            await fn()
+        except Exception:  # one failing hook must not stop the others or the runner
+            log.exception("every-minute task %s", getattr(fn, "__qualname__", fn))
+
+
+async def enqueue(kind: str, params: dict | None = None) -> Job:
+    """A job the system starts by itself (no operator, so no audit entry). Call it after the
+    commit of whatever the job reads; the runner may execute it at once."""
+    if kind not in JOB_FUNCTIONS:
+        raise LookupError(f"no job function for kind {kind!r}")
+    job = await Job.create(kind=kind, params=params or {})
+    await get_runner().submit(job.id)
+    return job
 
 
 async def ensure_daily_jobs(day: date) -> list[int]:
@@ -106,6 +139,7 @@ def load_job_functions() -> None:
     import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.giftcards  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
+    import gql.resolvers.notices  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
 
 
@@ -227,12 +261,16 @@ class InProcessRunner:
         except Exception:
             log.exception("recovering abandoned jobs")
         scheduled_for = None
+        minutely_at = 0.0
         while True:
             try:
                 if scheduled_for != (today := seoul_today()):
                     await ensure_daily_jobs(today)
                     scheduled_for = today
                 await self.run_pending()
+                if (clock := asyncio.get_running_loop().time()) >= minutely_at:
+                    minutely_at = clock + EVERY_MINUTE_SECONDS
+                    await run_every_minute()
             except Exception:
                 log.exception("in-process job loop")
             with contextlib.suppress(TimeoutError):
@@ -288,6 +326,11 @@ def procrastinate_app(database_url: str):
         runner = ProcrastinateRunner(app)
         for job_id in await ensure_daily_jobs(seoul_today()):
             await runner.submit(job_id)
+
+    @app.periodic(cron="* * * * *", periodic_id="every-minute")
+    @app.task(name="kupon.every_minute", queue="kupon")
+    async def minutely(timestamp: int) -> None:
+        await run_every_minute()
 
     return app
 

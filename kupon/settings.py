@@ -1,7 +1,8 @@
 """Settings read from environment variables (documented in the README).
 
 `Settings.from_env()` is the only place that reads `KUPON_*` variables; the
-secret key is kept out of `repr()` so it never lands in logs or tracebacks.
+secret key, the webhook secret and the SMTP password are kept out of `repr()`
+so they never land in logs or tracebacks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ MODEL_MODULES = [
     "models.codes",
     "models.serials",
     "models.giftcards",
+    "models.notices",
 ]
 
 
@@ -38,6 +40,17 @@ class Settings:
     query_depth_limit: int = 10
     query_alias_limit: int = 30
     query_token_limit: int = 3000
+    # Notices (failed gift-card redemptions) and e-mail; empty means "not configured".
+    webhook_url: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    notice_email: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_from: str = ""
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    # None: STARTTLS when the server offers it (aiosmtplib's default); True: required; False: never.
+    smtp_starttls: bool | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -56,7 +69,12 @@ class Settings:
             host=env.get("KUPON_HOST", "127.0.0.1"),
             port=int(env.get("KUPON_PORT", "8000")),
             session_max_age=int(env.get("KUPON_SESSION_MAX_AGE", str(8 * 3600))),
+            **_notice_settings(env),
         )
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def production(self) -> bool:
@@ -65,6 +83,38 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return is_postgres_url(self.database_url)
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None or not value.strip():
+        return None
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise RuntimeError(f"expected true or false, got {value!r}")
+
+
+def _notice_settings(env) -> dict:
+    """Webhook and SMTP settings; a webhook without its signing secret is refused at start-up."""
+    webhook_url = env.get("KUPON_WEBHOOK_URL", "").strip()
+    webhook_secret = env.get("KUPON_WEBHOOK_SECRET", "")
+    if webhook_url:
+        if urlsplit(webhook_url).scheme not in {"http", "https"}:
+            raise RuntimeError("KUPON_WEBHOOK_URL must be an http:// or https:// URL")
+        if not webhook_secret:
+            raise RuntimeError("KUPON_WEBHOOK_SECRET must be set when KUPON_WEBHOOK_URL is set")
+    return {
+        "webhook_url": webhook_url,
+        "webhook_secret": webhook_secret,
+        "notice_email": env.get("KUPON_NOTICE_EMAIL", "").strip(),
+        "smtp_host": env.get("KUPON_SMTP_HOST", "").strip(),
+        "smtp_port": int(env.get("KUPON_SMTP_PORT") or "587"),
+        "smtp_from": env.get("KUPON_SMTP_FROM", "").strip(),
+        "smtp_user": env.get("KUPON_SMTP_USER", ""),
+        "smtp_password": env.get("KUPON_SMTP_PASSWORD", ""),
+        "smtp_starttls": _flag(env.get("KUPON_SMTP_STARTTLS")),
+    }
 
 
 def is_postgres_url(url: str) -> bool:

@@ -94,6 +94,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "INSUFFICIENT_BALANCE": ("The gift card balance is too low.", "기프트카드 잔액이 부족합니다."),
     "GIFT_CARD_USED_UP": ("This gift card has been used as often as allowed.", "사용 횟수를 모두 쓴 기프트카드입니다."),
     "GIFT_CARD_OVERPAY": ("Gift cards cannot pay more than the order total.", "기프트카드로 주문 금액보다 많이 결제할 수 없습니다."),
+    # E-mail and notices
+    "SMTP_NOT_CONFIGURED": ("No mail server is configured (KUPON_SMTP_HOST, KUPON_SMTP_FROM).", "메일 서버(SMTP)가 설정되지 않아 메일을 보낼 수 없습니다."),
+    "MAIL_NOT_SENT": ("The mail server did not accept the message. Try again later.", "메일 서버가 메일을 받지 않았습니다. 잠시 후 다시 시도하세요."),
 }
 
 

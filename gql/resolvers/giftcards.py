@@ -8,6 +8,7 @@ roll back with it, so failures are written after the transaction ends.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from gql.resolvers.audit import record_change, snapshot
 from gql.resolvers.codes import generate_codes
 from gql.resolvers.errors import Problem, Refused
 from gql.resolvers.jobs import start_job
+from gql.resolvers.notices import mask_code, queue_notice
 from gql.resolvers.pagination import Page, PageRequest, paginate
 from kupon.codes import CodeShape, normalise_code
 from kupon.jobs import JobRun, job_function
@@ -28,6 +30,7 @@ from models.codes import CodeKind
 from models.giftcards import GiftCard, GiftCardCampaign, GiftCardRedemption, GiftCardStatus, RedemptionStatus
 from models.jobs import Job
 
+log = logging.getLogger("kupon.giftcards")
 GENERATE_JOB = "giftcards.generate"
 MAX_CARDS_PER_REQUEST = 1_000_000
 INSERT_BATCH = 5000
@@ -253,9 +256,17 @@ async def record_failed_redemption(code: str, amount: int, reason: str, source: 
 
 
 async def notify_failed_redemption(failure: GiftCardRedemption) -> None:
-    """Where the webhook and e-mail notices of a failed redemption will be queued. Until they are
-    built, failures are visible in the console and GraphQL (`giftCardRedemptions(failedOnly: true)`)."""
-    return None
+    """Queue the event "giftcard.redemption_failed" for the configured webhook and e-mail (see
+    gql.resolvers.notices); the code is masked but for its last 4 characters. Best effort: a
+    notice that cannot be queued is logged and never turns the refusal into a server error.
+    Failures are also listed by `giftCardRedemptions(failedOnly: true)`."""
+    try:
+        await queue_notice("giftcard.redemption_failed", {
+            "code": mask_code(normalise_code(failure.code_text)), "amount": failure.amount,
+            "reason": failure.reason, "source": failure.source, "order_id": failure.order_id,
+            "at": failure.at.isoformat(), "redemption_id": failure.id})
+    except Exception:
+        log.exception("queueing the notice of failed redemption %s", failure.id)
 
 
 async def redeem_at_counter(actor: Actor, code: str, amount: int) -> GiftCardRedemption:

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from gql.resolvers import giftcards
+from gql.resolvers import giftcard_mail, giftcards, notices
 from gql.resolvers.errors import Refused
 from gql.schema.common import (
     Connection,
@@ -19,7 +19,8 @@ from gql.schema.common import (
     to_pk,
 )
 from gql.schema.jobs import JobType
-from gql.schema.permissions import CanChangeShop, CanReadShop
+from gql.schema.notices import NoticeNode, NoticeStatusEnum
+from gql.schema.permissions import CanChangeShop, CanReadShop, IsOperator
 from models.giftcards import GiftCard, GiftCardCampaign, GiftCardRedemption, GiftCardStatus, RedemptionStatus
 
 GiftCardStatusEnum = strawberry.enum(GiftCardStatus, name="GiftCardStatus")
@@ -161,6 +162,15 @@ class GiftCardQuery:
                                                                failed_only, page_request(first, after)))
         return connection_from_page(page, GiftCardRedemptionNode.from_model)
 
+    # --- Notices (gql.resolvers.notices): delivery of failed-redemption events to webhook and e-mail ---
+    @strawberry.field(permission_classes=[IsOperator],
+                      description="Webhook and e-mail notices with their delivery status, newest first.")
+    async def notices(self, info: Info, first: int = 20, after: str | None = None,
+                      status: NoticeStatusEnum | None = None) -> Connection[NoticeNode]:
+        page = await query_or_error(notices.list_notices(info.context.actor, status.value if status else None,
+                                                         page_request(first, after)))
+        return connection_from_page(page, NoticeNode.from_model)
+
 
 @strawberry.type
 class GiftCardMutation:
@@ -191,3 +201,12 @@ class GiftCardMutation:
     async def redeem_gift_card(self, info: Info, code: str, amount: int) -> RedemptionPayload:
         return await payload_of(RedemptionPayload, "redemption", GiftCardRedemptionNode.from_model,
                                 giftcards.redeem_at_counter(info.context.actor, code, amount))
+
+    # --- Sending cards by e-mail (gql.resolvers.giftcard_mail) ---
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="E-mail a card (code, value, balance, validity, QR code) to an address.")
+    async def send_gift_card(self, info: Info, card_id: strawberry.ID, email: str,
+                             message: str = "") -> GiftCardPayload:
+        return await payload_of(GiftCardPayload, "card", GiftCardNode.from_model,
+                                giftcard_mail.send_gift_card(info.context.actor, to_pk(card_id, "cardId"), email,
+                                                             message))

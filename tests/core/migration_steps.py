@@ -88,12 +88,18 @@ SEEDS: dict[str, list[str]] = {
         "INSERT INTO gift_card_redemption (id, card_id, code_text, order_id, amount, status, reason, source, at) "
         f"VALUES (1, 1, 'GCABCD2345EFGH', 1, 10000, 'SUCCEEDED', '', 'ORDER', '{NOW}')",
     ],
+    "0006_notices": [
+        "INSERT INTO notice (id, channel, event, payload, target, status, attempts, next_attempt_at, last_error, "
+        "created_at, sent_at) VALUES (1, 'WEBHOOK', 'giftcard.redemption_failed', "
+        """'{"reason": "GIFT_CARD_UNKNOWN"}', """
+        f"'https://hooks.example.com/kupon', 'SENT', 1, NULL, '', '{NOW}', '{NOW}')",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
                     "order_coupon", "coupon_member_count", "coupon_trigger", "serial_campaign", "serial_reward",
                     "serial_registration", "serial_member_count", "failed_registration", "gift_card_campaign",
-                    "gift_card", "gift_card_redemption"]
+                    "gift_card", "gift_card_redemption", "notice"]
 
 
 def migration_names() -> list[str]:
