@@ -99,7 +99,9 @@ def cmd_worker(settings: Settings, args) -> int:
         jobs.load_job_functions()
         app = jobs.procrastinate_app(settings.database_url)
         async with app.open_async():
-            await app.run_worker_async(queues=["kupon"], concurrency=args.concurrency, install_signal_handlers=True)
+            # Finished procrastinate rows are dropped: kupon keeps the history in its own job table.
+            await app.run_worker_async(queues=["kupon"], concurrency=args.concurrency, install_signal_handlers=True,
+                                       delete_jobs="successful")
 
     asyncio.run(_with_db(settings, work))
     return 0
