@@ -136,6 +136,7 @@ async def lost_submissions() -> list[int]:
 
 def load_job_functions() -> None:
     """Import the resolver modules that register job functions."""
+    import gql.resolvers.code_exports  # noqa: F401
     import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.giftcards  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web import access, audit, auth, coupon_detail, coupons, home, jobs, members
+from web import access, audit, auth, codes_media, coupon_detail, coupons, home, jobs, members
 
 
 def console_routes() -> list[Route]:
@@ -26,6 +26,8 @@ def console_routes() -> list[Route]:
         Route("/settings/api-keys/new", access.api_key_create, methods=["POST"], name="api_key_create"),
         Route("/settings/api-keys/{key_id:int}/revoke", access.api_key_revoke, methods=["POST"],
               name="api_key_revoke"),
+        Route("/giftcards/cards/{card_id:int}/qr.{image:str}", codes_media.gift_card_qr, name="giftcard_qr"),
+        Route("/serials/codes/{code:str}/qr.{image:str}", codes_media.serial_code_qr, name="serial_code_qr"),
         Route("/{domain:str}", home.domain_not_built, name="domain"),
     ]
 

@@ -97,6 +97,28 @@ REASONS: dict[str, tuple[str, str]] = {
     # E-mail and notices
     "SMTP_NOT_CONFIGURED": ("No mail server is configured (KUPON_SMTP_HOST, KUPON_SMTP_FROM).", "메일 서버(SMTP)가 설정되지 않아 메일을 보낼 수 없습니다."),
     "MAIL_NOT_SENT": ("The mail server did not accept the message. Try again later.", "메일 서버가 메일을 받지 않았습니다. 잠시 후 다시 시도하세요."),
+    # Importing and exporting codes (gift cards, serial codes)
+    "IMPORT_UNREADABLE": ("The file could not be read: save it as CSV in UTF-8 or CP949 (EUC-KR).",
+                          "파일을 읽을 수 없습니다. CSV(UTF-8 또는 CP949/EUC-KR)로 저장하세요."),
+    "IMPORT_EMPTY": ("The file has no rows to import.", "가져올 행이 없습니다."),
+    "IMPORT_NO_CODE_COLUMN": ("The file has no code column (a header named code or 코드).",
+                              "코드 열이 없습니다(머리글 code 또는 코드)."),
+    "IMPORT_HAS_BAD_ROWS": ("Nothing was imported: some rows were rejected. Fix them, or import only the good rows.",
+                            "문제가 있는 행이 있어 아무것도 가져오지 않았습니다. 해당 행을 고치거나 올바른 행만 가져오세요."),
+    "IMPORT_CODE_EMPTY": ("The code is empty.", "코드가 비어 있습니다."),
+    "IMPORT_CODE_BAD_CHARACTERS": ("A code has only letters A-Z and digits (spaces and hyphens are left out).",
+                                   "코드는 영문 A-Z와 숫자로만 이루어져야 합니다(공백과 하이픈은 빠집니다)."),
+    "IMPORT_CODE_TOO_SHORT": ("A code has at least 4 characters.", "코드는 4자 이상이어야 합니다."),
+    "IMPORT_CODE_TOO_LONG": ("A code has at most 40 characters.", "코드는 40자 이하여야 합니다."),
+    "IMPORT_DUPLICATE_IN_FILE": ("This code is already in an earlier row of the file.", "파일의 앞 행에 이미 있는 코드입니다."),
+    "IMPORT_CODE_TAKEN": ("This code is already in use (a coupon code, serial code or gift card).",
+                          "이미 사용 중인 코드입니다(쿠폰 코드, 시리얼 코드 또는 기프트카드)."),
+    "IMPORT_BAD_VALUE": ("The value is a whole number of won from 1 to 100,000,000.",
+                         "금액은 1원에서 100,000,000원 사이의 정수여야 합니다."),
+    "SERIAL_NOT_RANDOM": ("Codes can be imported only into a RANDOM serial campaign.",
+                          "코드는 랜덤(RANDOM) 시리얼 캠페인에만 가져올 수 있습니다."),
+    "CODES_BEING_GENERATED": ("Codes are still being made for this campaign: try again when that job has finished.",
+                              "이 캠페인의 코드를 아직 만드는 중입니다. 작업이 끝난 뒤 다시 시도하세요."),
 }
 
 

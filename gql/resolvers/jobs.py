@@ -34,9 +34,16 @@ async def get_job(actor: Actor, job_id: int) -> Job:
     return job
 
 
+# Kinds whose files hold bearer secrets (gift card and serial codes, gql/resolvers/code_exports.py):
+# only operators who may start those exports download them.
+SECRET_FILE_KINDS = frozenset({"giftcards.export", "serials.export"})
+
+
 async def get_job_file(actor: Actor, job_id: int, file_id: int | None = None) -> JobFile:
     """The file a finished job produced (the first one unless `file_id` is given)."""
     require_read_shop(actor)
+    if await Job.exists(id=job_id, kind__in=SECRET_FILE_KINDS):
+        require_change_shop(actor)
     query = JobFile.filter(job_id=job_id)
     if file_id is not None:
         query = query.filter(id=file_id)

@@ -7,8 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from gql.resolvers import giftcard_mail, giftcards, notices
+from gql.resolvers import code_exports, code_imports, giftcard_mail, giftcards, notices
 from gql.resolvers.errors import Refused
+from gql.schema.code_transfer import CodeImportPayload, ExportFormatEnum, export_payload, import_payload
 from gql.schema.common import (
     Connection,
     UserError,
@@ -18,7 +19,7 @@ from gql.schema.common import (
     query_or_error,
     to_pk,
 )
-from gql.schema.jobs import JobType
+from gql.schema.jobs import JobPayload, JobType
 from gql.schema.notices import NoticeNode, NoticeStatusEnum
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsOperator
 from models.giftcards import GiftCard, GiftCardCampaign, GiftCardRedemption, GiftCardStatus, RedemptionStatus
@@ -210,3 +211,21 @@ class GiftCardMutation:
         return await payload_of(GiftCardPayload, "card", GiftCardNode.from_model,
                                 giftcard_mail.send_gift_card(info.context.actor, to_pk(card_id, "cardId"), email,
                                                              message))
+
+    # --- Import and export of cards (gql.resolvers.code_imports, gql.resolvers.code_exports) ---
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="Cards with codes made elsewhere, from CSV text (columns code and "
+                                     "value; an empty value is the campaign's). All or nothing unless "
+                                     "keepGoodRows; rejected rows come back with their row number and reason.")
+    async def import_gift_cards(self, info: Info, campaign_id: strawberry.ID, csv: str,
+                                keep_good_rows: bool = False) -> CodeImportPayload:
+        return await import_payload(code_imports.import_gift_cards(
+            info.context.actor, to_pk(campaign_id, "campaignId"), csv, keep_good_rows))
+
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="A job writing the campaign's cards (code, value, balance, uses, status, "
+                                     "created) to a file; download it from the job's downloadPath.")
+    async def start_gift_card_export(self, info: Info, campaign_id: strawberry.ID,
+                                     format: ExportFormatEnum) -> JobPayload:
+        return await export_payload(code_exports.start_gift_card_export(
+            info.context.actor, to_pk(campaign_id, "campaignId"), format.value))

@@ -7,8 +7,9 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from gql.resolvers import serials
+from gql.resolvers import code_exports, code_imports, serials
 from gql.resolvers.errors import Refused
+from gql.schema.code_transfer import CodeImportPayload, ExportFormatEnum, export_payload, import_payload
 from gql.schema.common import (
     Connection,
     UserError,
@@ -20,7 +21,7 @@ from gql.schema.common import (
     user_errors,
 )
 from gql.schema.coupons import ChannelEnum, CouponNode, MemberCouponNode
-from gql.schema.jobs import JobType
+from gql.schema.jobs import JobPayload, JobType
 from gql.schema.members import GradeEnum
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsMember
 from models.codes import Code
@@ -187,3 +188,20 @@ class SerialMutation:
         for member_coupon in result.coupons:
             await member_coupon.fetch_related("coupon")
         return SerialRegistrationPayload(coupons=[MemberCouponNode.from_model(mc) for mc in result.coupons])
+
+    # --- Import and export of codes (gql.resolvers.code_imports, gql.resolvers.code_exports) ---
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="Printed codes into a RANDOM campaign, from CSV text (column code); its "
+                                     "quantity grows by the number imported. All or nothing unless keepGoodRows.")
+    async def import_serial_codes(self, info: Info, campaign_id: strawberry.ID, csv: str,
+                                  keep_good_rows: bool = False) -> CodeImportPayload:
+        return await import_payload(code_imports.import_serial_codes(
+            info.context.actor, to_pk(campaign_id, "campaignId"), csv, keep_good_rows))
+
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="A job writing the campaign's codes (code, registrations, created) to a "
+                                     "file; download it from the job's downloadPath.")
+    async def start_serial_code_export(self, info: Info, campaign_id: strawberry.ID,
+                                       format: ExportFormatEnum) -> JobPayload:
+        return await export_payload(code_exports.start_serial_code_export(
+            info.context.actor, to_pk(campaign_id, "campaignId"), format.value))
