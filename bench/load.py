@@ -6,15 +6,20 @@ takes CPU from the server; kupon and its baseline pay that alike, which is why
 only the ratio is worth comparing between machines. The measured time is cut
 into rounds that alternate between the two servers, so a burst of load from
 something else on the machine falls on both sides rather than on one.
+
+In-process benchmarks (redemption, validate) use the same `compare` and
+`drive` with their own senders, so every benchmark is sized and alternated
+by the same options.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -27,16 +32,22 @@ ROUND_TIME_CAP = 60.0
 
 @dataclass
 class Tally:
-    """Requests that succeeded (HTTP 200, GraphQL without `errors`) and those that did not."""
+    """Requests that succeeded (over HTTP: status 200, GraphQL without `errors`) and those that did not."""
 
     completed: int = 0
     failed: int = 0
     elapsed: float = 0.0
     first_failure: str = ""
+    # Seconds each counted request took, for benchmarks that report latency (their senders record it).
+    durations: list[float] = field(default_factory=list)
 
     @property
     def per_second(self) -> float:
         return self.completed / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.durations) * 1000 if self.durations else 0.0
 
     def fail(self, reason: str) -> None:
         self.failed += 1
@@ -68,17 +79,41 @@ async def compare_graphql(urls: list[str], query: str, headers: dict[str, str], 
     limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
     clients = [httpx.AsyncClient(limits=limits, timeout=REQUEST_TIMEOUT) for _ in urls]
     try:
-        senders = [_sender(client, url, body, headers) for client, url in zip(clients, urls, strict=True)]
-        for send in senders:
-            await _drive(send, options.concurrency, seconds=options.warmup, requests=None, into=Tally())
-        tallies = [Tally() for _ in urls]
-        for _ in range(options.rounds):
-            for send, tally in zip(senders, tallies, strict=True):
-                await _drive(send, options.concurrency, **_round_size(options), into=tally)
-        return tallies
+        sides = [Side([_sender(client, url, body, headers)] * options.concurrency)
+                 for client, url in zip(clients, urls, strict=True)]
+        return await compare(sides, options)
     finally:
         for client in clients:
             await client.aclose()
+
+
+@dataclass
+class Side:
+    """One side of a comparison: its clients, each sending back to back, and what to do before each turn.
+
+    `before_turn(seconds, requests)` runs outside the measured time, told how
+    long the turn will be (e.g. to give the clients enough fresh data to use
+    up); the clients may share one `Send` or have their own.
+    """
+
+    senders: list[Send]
+    before_turn: Callable[[float, int | None], Awaitable[None]] | None = None
+
+    async def turn(self, *, seconds: float, requests: int | None, into: Tally) -> None:
+        if self.before_turn is not None:
+            await self.before_turn(seconds, requests)
+        await drive(self.senders, seconds=seconds, requests=requests, into=into)
+
+
+async def compare(sides: list[Side], options: Options) -> list[Tally]:
+    """Each side warmed up unmeasured, then measured in `options.rounds` turns taken in alternation."""
+    for side in sides:
+        await side.turn(seconds=options.warmup, requests=None, into=Tally())
+    tallies = [Tally() for _ in sides]
+    for _ in range(options.rounds):
+        for side, tally in zip(sides, tallies, strict=True):
+            await side.turn(**_round_size(options), into=tally)
+    return tallies
 
 
 def _round_size(options: Options) -> dict:
@@ -99,8 +134,8 @@ def _sender(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str,
     return send
 
 
-async def _drive(send: Send, concurrency: int, *, seconds: float, requests: int | None, into: Tally) -> None:
-    """`concurrency` workers send back to back until the time is up or `requests` more have succeeded.
+async def drive(senders: list[Send], *, seconds: float, requests: int | None, into: Tally) -> None:
+    """Each sender sends back to back until the time is up or `requests` more have succeeded.
 
     Elapsed time runs until the last response is in, so every counted request
     lies inside it and requests/s is exact.
@@ -109,9 +144,9 @@ async def _drive(send: Send, concurrency: int, *, seconds: float, requests: int 
     deadline = start + seconds
     stop_at = None if requests is None else into.completed + requests
 
-    async def worker() -> None:
+    async def worker(send: Send) -> None:
         while time.monotonic() < deadline and (stop_at is None or into.completed < stop_at):
             await send(into)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(send) for send in senders))
     into.elapsed += time.monotonic() - start
