@@ -47,6 +47,11 @@ def mask_card_number(number: str) -> str:
     return "*" * max(0, len(digits) - 4) + digits[-4:]
 
 
+def mask_code(code: str) -> str:
+    """A bearer code (gift card, unregistered serial) for someone who may not use it: last 4 only."""
+    return "*" * max(0, len(code) - 4) + code[-4:]
+
+
 class DecryptionError(ValueError):
     """A stored value could not be decrypted (wrong key or damaged data)."""
 

@@ -75,6 +75,12 @@ def _clean(data: GiftCardCampaignInput) -> dict:
             "max_uses": data.max_uses}
 
 
+def check_campaign_input(data: GiftCardCampaignInput) -> None:
+    """Raise Refused with every problem of `data`, as `create_campaign` would; changes nothing.
+    (The console calls it to list these next to the fields it could not read.)"""
+    _clean(data)
+
+
 async def create_campaign(actor: Actor, data: GiftCardCampaignInput) -> GiftCardCampaign:
     """The cards are made by a background job; its progress is the campaign's latest job."""
     require_change_shop(actor)
@@ -112,19 +118,6 @@ async def generate_cards(run: JobRun) -> dict:
         existing += len(codes)
         await run.progress(existing, target)
     return {"cards": existing}
-
-
-async def import_card(campaign: GiftCardCampaign, code: str, value: int | None = None) -> GiftCard:
-    """One card with a code made elsewhere (CSV import); the code must be free across all kinds."""
-    from gql.resolvers.codes import claim_codes
-
-    normalised = normalise_code(code)
-    if not 4 <= len(normalised) <= 40:
-        raise Refused.because("INVALID_CODE_PATTERN", "code")
-    if not await claim_codes(CodeKind.GIFT_CARD, {normalised}):
-        raise Refused.because("DUPLICATE", "code")
-    amount = value if value is not None else campaign.value
-    return await GiftCard.create(campaign=campaign, code=normalised, initial_value=amount, balance=amount)
 
 
 async def _campaign(campaign_id: int) -> GiftCardCampaign:
@@ -295,11 +288,15 @@ async def roll_back_order_redemptions(order_id: int) -> int:
 
 
 async def list_redemptions(actor: Actor, card_id: int | None, failed_only: bool,
-                           page: PageRequest) -> Page[GiftCardRedemption]:
+                           page: PageRequest, *, campaign_id: int | None = None) -> Page[GiftCardRedemption]:
+    """Newest first. `campaign_id`: only attempts on that campaign's cards (a failure with an unknown
+    code belongs to no campaign, and shows only in the unfiltered list)."""
     require_read_shop(actor)
     query = GiftCardRedemption.all().select_related("card")
     if card_id:
         query = query.filter(card_id=card_id)
+    if campaign_id:
+        query = query.filter(card__campaign_id=campaign_id)
     if failed_only:
         query = query.filter(status=RedemptionStatus.FAILED)
     return await paginate(query.order_by("-id"), page)

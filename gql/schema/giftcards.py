@@ -22,6 +22,7 @@ from gql.schema.common import (
 from gql.schema.jobs import JobPayload, JobType
 from gql.schema.notices import NoticeNode, NoticeStatusEnum
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsOperator
+from kupon.privacy import mask_code
 from models.giftcards import GiftCard, GiftCardCampaign, GiftCardRedemption, GiftCardStatus, RedemptionStatus
 
 GiftCardStatusEnum = strawberry.enum(GiftCardStatus, name="GiftCardStatus")
@@ -39,16 +40,20 @@ class CampaignBalanceNode:
 @strawberry.type(name="GiftCard")
 class GiftCardNode:
     id: strawberry.ID
-    code: str
+    raw_code: strawberry.Private[str]
     initial_value: int
     balance: int
     uses: int
     status: GiftCardStatusEnum
     created_at: datetime
 
+    @strawberry.field(description="Masked (last 4 characters) for callers who cannot change shop data.")
+    def code(self, info: Info) -> str:
+        return self.raw_code if info.context.actor.can_change_shop else mask_code(self.raw_code)
+
     @classmethod
     def from_model(cls, card: GiftCard) -> GiftCardNode:
-        return cls(id=strawberry.ID(str(card.id)), code=card.code, initial_value=card.initial_value,
+        return cls(id=strawberry.ID(str(card.id)), raw_code=card.code, initial_value=card.initial_value,
                    balance=card.balance, uses=card.uses, status=card.status, created_at=card.created_at)
 
 

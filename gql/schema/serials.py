@@ -24,6 +24,7 @@ from gql.schema.coupons import ChannelEnum, CouponNode, MemberCouponNode
 from gql.schema.jobs import JobPayload, JobType
 from gql.schema.members import GradeEnum
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsMember
+from kupon.privacy import mask_code
 from models.codes import Code
 from models.coupons import Channel
 from models.serials import SerialCampaign, SerialStatus, SerialType
@@ -40,13 +41,17 @@ class SerialRewardNode:
 
 @strawberry.type(name="SerialCode")
 class SerialCodeNode:
-    code: str
+    raw_code: strawberry.Private[str]
     registrations: int
     created_at: datetime
 
+    @strawberry.field(description="Masked (last 4 characters) for callers who cannot change shop data.")
+    def code(self, info: Info) -> str:
+        return self.raw_code if info.context.actor.can_change_shop else mask_code(self.raw_code)
+
     @classmethod
     def from_model(cls, code: Code) -> SerialCodeNode:
-        return cls(code=code.code, registrations=code.registrations, created_at=code.created_at)
+        return cls(raw_code=code.code, registrations=code.registrations, created_at=code.created_at)
 
 
 @strawberry.type(name="SerialCampaign")

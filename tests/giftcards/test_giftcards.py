@@ -13,7 +13,6 @@ from gql.resolvers.giftcards import (
     add_cards,
     campaign_balance,
     create_campaign,
-    import_card,
     lookup_card,
     redeem_at_counter,
     set_card_status,
@@ -94,15 +93,6 @@ async def test_gift_card_pays_part_of_an_order_and_comes_back_on_cancel(db, app)
     card = await GiftCard.get(id=cards[0].id)
     assert (card.balance, card.uses) == (50_000, 0)
     assert (await GiftCardRedemption.get(order_id=order.id)).status == RedemptionStatus.ROLLED_BACK
-
-
-async def test_imported_code_must_be_free_everywhere(db, app):
-    campaign, cards = await campaign_with_cards(app, count=1)
-    card = await import_card(campaign, "my-own-code-1", 70_000)
-    assert (card.code, card.balance) == ("MYOWNCODE1", 70_000)
-    with pytest.raises(Refused) as taken:
-        await import_card(campaign, cards[0].code)
-    assert taken.value.codes == ["DUPLICATE"]
 
 
 async def test_concurrent_redemptions_never_overdraw(db, app):
