@@ -75,3 +75,29 @@ async def give_coupon(coupon, member, **fields):
     now = now_utc()
     return await MemberCoupon.create(**{"coupon": coupon, "member": member, "issued_via": IssueMethod.MANUAL,
                                         "issued_at": now, "expires_at": expiry_for(coupon, now), **fields})
+
+
+def _factory_owner():
+    from gql.resolvers.access import Actor, ActorKind
+
+    return Actor(ActorKind.OPERATOR, id=None, label="factory", role=Role.OWNER)
+
+
+async def make_serial_campaign(rewards: list | None = None, **fields):
+    """An active FIXED serial campaign with a typed code, giving one coupon (made here unless
+    `rewards` is given as [(coupon_id, quantity)]). RANDOM codes are made by a job: run it."""
+    from gql.resolvers.serials import SerialInput, create_serial_campaign
+
+    if rewards is None:
+        rewards = [((await make_coupon()).id, 1)]
+    n = next(_seq)
+    values = {"name": f"시리얼 {n}", "type": "FIXED", "fixed_code": f"SERIAL{n:04d}", **fields}
+    return await create_serial_campaign(_factory_owner(), SerialInput(rewards=rewards, **values))
+
+
+async def make_giftcard_campaign(**fields):
+    """A gift card campaign of 10,000 won cards, single use. Its cards are made by a job: run it."""
+    from gql.resolvers.giftcards import GiftCardCampaignInput, create_campaign
+
+    values = {"name": f"기프트카드 {next(_seq)}", "value": 10000, "count": 3, "max_uses": 1, **fields}
+    return await create_campaign(_factory_owner(), GiftCardCampaignInput(**values))

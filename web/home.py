@@ -11,8 +11,8 @@ from web.console import console_view, render
 DOMAINS = [
     ("members", "Members", None),
     ("coupons", "Coupons", None),
-    ("serials", "Serial codes", 4),
-    ("giftcards", "Gift cards", 4),
+    ("serials", "Serial codes", None),
+    ("giftcards", "Gift cards", None),
     ("orders", "Orders", 5),
     ("refunds", "Refunds", 5),
     ("stats", "Statistics", 5),

@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from web import access, audit, auth, codes_media, coupon_detail, coupons, home, jobs, members
+from web import (
+    access,
+    audit,
+    auth,
+    code_transfer,
+    codes_media,
+    coupon_detail,
+    coupons,
+    giftcard_lookup,
+    giftcards,
+    home,
+    jobs,
+    members,
+    serials,
+)
 
 
 def console_routes() -> list[Route]:
@@ -19,6 +33,8 @@ def console_routes() -> list[Route]:
         Route("/members/{member_id:int}/edit", members.member_edit, methods=["GET", "POST"], name="member_edit"),
         Route("/members/{member_id:int}/coupons", members.member_coupon_list, name="member_coupons"),
         *coupon_routes(),
+        *serial_routes(),
+        *giftcard_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -55,4 +71,47 @@ def coupon_routes() -> list[Route]:
         Route(f"{one}/triggers", coupon_detail.trigger_set, methods=["POST"], name="coupon_triggers"),
         Route("/member-coupons/{member_coupon_id:int}/revoke", coupon_detail.member_coupon_revoke,
               methods=["POST"], name="member_coupon_revoke"),
+    ]
+
+
+def serial_routes() -> list[Route]:
+    """The serial codes screen (web/serials.py): list, form, one campaign's page and its sections;
+    importing and exporting its codes (web/code_transfer.py)."""
+    one = "/serials/{campaign_id:int}"
+    return [
+        Route("/serials", serials.serial_list, name="serials"),
+        Route("/serials/new", serials.serial_new, methods=["GET", "POST"], name="serial_new"),
+        Route(one, serials.serial_detail, name="serial"),
+        Route(f"{one}/edit", serials.serial_edit, methods=["GET", "POST"], name="serial_edit"),
+        Route(f"{one}/stats", serials.serial_stats, name="serial_stats"),
+        Route(f"{one}/codes", serials.serial_codes, name="serial_codes"),
+        Route(f"{one}/codes/add", serials.serial_codes_add, methods=["POST"], name="serial_codes_add"),
+        Route(f"{one}/codes/import", code_transfer.serial_codes_import, methods=["POST"], name="serial_codes_import"),
+        Route(f"{one}/codes/export", code_transfer.serial_codes_export, methods=["POST"], name="serial_codes_export"),
+    ]
+
+
+def giftcard_routes() -> list[Route]:
+    """The gift cards screen: campaigns and their cards (web/giftcards.py); looking a card up,
+    counter redemptions and the redemption history (web/giftcard_lookup.py); importing and
+    exporting cards (web/code_transfer.py)."""
+    one = "/giftcards/{campaign_id:int}"
+    return [
+        Route("/giftcards", giftcards.campaign_list, name="giftcards"),
+        Route("/giftcards/new", giftcards.campaign_new, methods=["GET", "POST"], name="giftcard_new"),
+        Route("/giftcards/lookup", giftcard_lookup.card_lookup, name="giftcard_lookup"),
+        Route("/giftcards/redeem", giftcard_lookup.card_redeem, methods=["POST"], name="giftcard_redeem"),
+        Route("/giftcards/redemptions", giftcard_lookup.redemption_list, name="giftcard_redemptions"),
+        Route("/giftcards/cards/{card_id:int}/send", giftcard_lookup.card_send, methods=["POST"],
+              name="giftcard_send"),
+        Route(one, giftcards.campaign_detail, name="giftcard"),
+        Route(f"{one}/balance", giftcards.campaign_balance, name="giftcard_balance"),
+        Route(f"{one}/status", giftcards.campaign_status, methods=["POST"], name="giftcard_status"),
+        Route(f"{one}/cards", giftcards.card_list, name="giftcard_cards"),
+        Route(f"{one}/cards/add", giftcards.cards_add, methods=["POST"], name="giftcard_cards_add"),
+        Route(f"{one}/cards/import", code_transfer.gift_cards_import, methods=["POST"], name="giftcard_cards_import"),
+        Route(f"{one}/cards/export", code_transfer.gift_cards_export, methods=["POST"], name="giftcard_cards_export"),
+        Route(f"{one}/cards/{{card_id:int}}/status", giftcards.card_status, methods=["POST"],
+              name="giftcard_card_status"),
+        Route(f"{one}/redemptions", giftcards.campaign_redemptions, name="giftcard_campaign_redemptions"),
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tortoise.transactions import in_transaction
 
 from gql.resolvers.access import Actor, ActorKind, require_change_shop, require_read_shop
@@ -32,6 +34,22 @@ async def get_job(actor: Actor, job_id: int) -> Job:
     if job is None:
         raise Refused.because("NOT_FOUND", "id")
     return job
+
+
+async def latest_job_for(actor: Actor, kind: str, campaign_id: int, since: datetime | None = None) -> Job | None:
+    """The newest job of `kind` whose params name `campaign_id` (the code generation jobs of a serial
+    or gift card campaign), or None.
+
+    Tortoise has no JSON filter on SQLite, so the params are matched here, newest first; a campaign's
+    jobs are few, and `since` (the campaign's creation: its jobs are never older) bounds the scan."""
+    require_read_shop(actor)
+    query = Job.filter(kind=kind)
+    if since is not None:
+        query = query.filter(created_at__gte=since)
+    for job in await query.order_by("-id").only("id", "params"):
+        if (job.params or {}).get("campaign_id") == campaign_id:
+            return await Job.get(id=job.id)
+    return None
 
 
 # Kinds whose files hold bearer secrets (gift card and serial codes, gql/resolvers/code_exports.py):

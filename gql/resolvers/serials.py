@@ -124,6 +124,12 @@ async def _clean(data: SerialInput, existing: SerialCampaign | None = None) -> d
     }
 
 
+async def check_serial_input(data: SerialInput, campaign_id: int | None = None) -> None:
+    """Raise Refused with every problem of `data`, as creating (or updating `campaign_id`) would;
+    changes nothing. (The console calls it to list these next to the fields it could not read.)"""
+    await _clean(data, existing=await _campaign(campaign_id) if campaign_id else None)
+
+
 AUDITED = ["name", "channels", "register_from", "register_to", "member_grades", "quantity_limit",
            "per_member_limit", "status"]
 
@@ -228,11 +234,18 @@ async def get_serial_campaign(actor: Actor, campaign_id: int) -> SerialCampaign:
     return await _campaign(campaign_id)
 
 
-async def list_serial_campaigns(actor: Actor, search: str, page: PageRequest) -> Page[SerialCampaign]:
+async def list_serial_campaigns(actor: Actor, search: str, page: PageRequest, *,
+                                serial_type: SerialType | None = None,
+                                status: SerialStatus | None = None) -> Page[SerialCampaign]:
+    """Newest first; `search` matches the name, `serial_type` and `status` narrow the list when given."""
     require_read_shop(actor)
     query = SerialCampaign.all()
     if search.strip():
         query = query.filter(name__icontains=search.strip())
+    if serial_type is not None:
+        query = query.filter(type=serial_type)
+    if status is not None:
+        query = query.filter(status=status)
     return await paginate(query.order_by("-id"), page)
 
 
