@@ -58,7 +58,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "CODE_USED": ("This code has already been used.", "이미 사용된 코드입니다."),
     "CODE_GIVEN_TO_ANOTHER": ("This code was given to another member.", "다른 회원에게 지급된 코드입니다."),
     "NOT_REVOCABLE": ("Only an unused coupon can be revoked.", "사용하지 않은 쿠폰만 회수할 수 있습니다."),
-    "TOO_MANY": ("Ask for at most 100,000 at a time.", "한 번에 100,000개까지 요청할 수 있습니다."),
+    "TOO_MANY": ("That is more than can be asked for at once.", "한 번에 요청할 수 있는 수량을 넘었습니다."),
     # Checkout
     "COUPONS_DISABLED": ("Coupons cannot be used at checkout right now.", "지금은 주문에 쿠폰을 사용할 수 없습니다."),
     "COUPON_NOT_AVAILABLE": ("This coupon is used or revoked.", "이미 사용했거나 회수된 쿠폰입니다."),

@@ -144,7 +144,9 @@ async def list_cards(actor: Actor, campaign_id: int, search: str, page: PageRequ
     require_read_shop(actor)
     query = GiftCard.filter(campaign_id=campaign_id)
     if search.strip():
-        query = query.filter(code__icontains=normalise_code(search))
+        # Codes are bearer secrets: read-only callers find a card by its whole code only.
+        code = normalise_code(search)
+        query = query.filter(code__icontains=code) if actor.can_change_shop else query.filter(code=code)
     return await paginate(query.order_by("id"), page)
 
 

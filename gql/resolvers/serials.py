@@ -201,8 +201,10 @@ async def add_random_codes(actor: Actor, campaign_id: int, count: int) -> Job:
     if problem:
         raise Refused.because(problem, "count")
     await SerialCampaign.filter(id=campaign.id).update(quantity_limit=F("quantity_limit") + count)
-    return await start_job(actor, GENERATE_JOB, {"campaign_id": campaign.id,
-                                                 "target": (campaign.quantity_limit or 0) + count})
+    # The target is read after the atomic increment: of two concurrent requests, the later job's
+    # target covers both, and a job only makes what is missing up to its target.
+    target = (await SerialCampaign.get(id=campaign.id)).quantity_limit
+    return await start_job(actor, GENERATE_JOB, {"campaign_id": campaign.id, "target": target})
 
 
 @job_function(GENERATE_JOB)
