@@ -25,6 +25,9 @@ MODEL_MODULES = [
     "models.codes",
     "models.serials",
     "models.giftcards",
+    "models.shipping",
+    "models.refunds",
+    "models.training",
     "models.notices",
 ]
 

@@ -37,6 +37,9 @@ class Product(Model):
     price = fields.IntField()
     # Courses paid with a government training card never take coupons (SPEC 1, seed 001).
     training_card_eligible = fields.BooleanField(default=False)
+    # Statistics filters (seed 001): online or offline, regular (cohorts) or always open.
+    is_online = fields.BooleanField(default=True, db_default=True)
+    is_always_open = fields.BooleanField(default=False, db_default=False)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

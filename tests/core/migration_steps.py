@@ -94,12 +94,31 @@ SEEDS: dict[str, list[str]] = {
         """'{"reason": "GIFT_CARD_UNKNOWN"}', """
         f"'https://hooks.example.com/kupon', 'SENT', 1, NULL, '', '{NOW}', '{NOW}')",
     ],
+    "0007_orders_shipping_refunds": [
+        "INSERT INTO payment_record (id, order_id, method, amount, transaction_id, result_code, result_message, "
+        "card_issuer, installment_months, paid_at, gateway_response) VALUES (1, 1, 'CARD', 186000, 'T1', '0000', "
+        f"'승인', '신한', 0, '{NOW}', '{{}}')",
+        "INSERT INTO carrier (id, code, name, tracking_url, is_active) VALUES (1, 'cj', 'CJ대한통운', "
+        "'https://trace.example/{invoice}', true)",
+        "INSERT INTO shipment (id, item_id, carrier_id, invoice_number, status, updated_at) "
+        f"VALUES (1, 1, 1, '123456789012', 'SHIPPED', '{NOW}')",
+        "INSERT INTO invoice_upload (id, carrier_id, target_status, filename, rows, status, created_at) "
+        f"VALUES (1, 1, 'SHIPPED', 'invoices.xlsx', '[]', 'APPLIED', '{NOW}')",
+        "INSERT INTO refund_request (id, order_id, item_ids, requested_at, requested_by, status, amount, "
+        "refunded_amount, reason, method, bank, account_holder, memo, rejected_reason) VALUES (1, 1, '[1]', "
+        f"'{NOW}', 'member:kim001', 'REQUESTED', 10000, 0, '', 'CARD_CANCEL', '', '', '', '')",
+        "INSERT INTO member_message (id, member_id, template, payload, status, created_at) "
+        f"VALUES (1, 1, 'refund.completed', '{{}}', 'PENDING', '{NOW}')",
+        "INSERT INTO training_enrolment (id, item_id, course_id, cohort_year, cohort_round, status, trainee_name, "
+        "resident_number, card_number, card_last4) VALUES (1, 1, 1, 2026, 1, 'APPLIED', '김민준', 'x', 'y', '1234')",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
                     "order_coupon", "coupon_member_count", "coupon_trigger", "serial_campaign", "serial_reward",
                     "serial_registration", "serial_member_count", "failed_registration", "gift_card_campaign",
-                    "gift_card", "gift_card_redemption", "notice"]
+                    "gift_card", "gift_card_redemption", "payment_record", "carrier", "shipment", "invoice_upload",
+                    "refund_request", "member_message", "training_enrolment", "notice"]
 
 
 def migration_names() -> list[str]:
