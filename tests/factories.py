@@ -101,3 +101,26 @@ async def make_giftcard_campaign(**fields):
 
     values = {"name": f"기프트카드 {next(_seq)}", "value": 10000, "count": 3, "max_uses": 1, **fields}
     return await create_campaign(_factory_owner(), GiftCardCampaignInput(**values))
+
+
+async def make_book_order(member=None, items: list[tuple] | None = None, **fields):
+    """A PAID order placed now, with its shipments (WAITING) for the book items.
+    `items`: (kind, product name, price) per line; by default one book and one course."""
+    from gql.resolvers.shipping import shipments_for_order
+    from models.orders import Order, OrderItem
+
+    member = member or await make_member()
+    items = items or [(ProductKind.BOOK, "포토샵 교재", 10000), (ProductKind.COURSE, "건축기사 건축계획", 8000)]
+    total = sum(price for _, _, price in items)
+    n = next(_seq)
+    first = items[0][1]
+    order = await Order.create(**{"number": f"20260320-{n:06d}", "site_id": member.site_id, "member": member,
+                                  "name": first if len(items) == 1 else f"{first} 외 {len(items) - 1}건",
+                                  "channel": "PC_WEB", "list_total": total, "paid_amount": total,
+                                  "ordered_at": now_utc(), "paid_at": now_utc(), **fields})
+    for kind, name, price in items:
+        await OrderItem.create(order=order, product_name=name, kind=kind, quantity=1, unit_price=price,
+                               list_price=price, list_amount=price, paid_amount=price)
+    await shipments_for_order(order.id)
+    return order
+

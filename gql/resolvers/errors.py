@@ -119,6 +119,33 @@ REASONS: dict[str, tuple[str, str]] = {
                           "코드는 랜덤(RANDOM) 시리얼 캠페인에만 가져올 수 있습니다."),
     "CODES_BEING_GENERATED": ("Codes are still being made for this campaign: try again when that job has finished.",
                               "이 캠페인의 코드를 아직 만드는 중입니다. 작업이 끝난 뒤 다시 시도하세요."),
+    # Shipping (carriers, shipment status, bulk invoice uploads)
+    "INVALID_TRACKING_URL": ("Enter an http(s) address containing {invoice} where the invoice number goes.",
+                             "송장번호가 들어갈 자리에 {invoice}가 있는 http(s) 주소를 입력하세요."),
+    "INVALID_CARRIER_CODE": ("Use 1-32 letters, digits, hyphens or underscores.",
+                             "업체 코드는 영문, 숫자, 하이픈, 밑줄로 1-32자여야 합니다."),
+    "CARRIER_INACTIVE": ("This carrier is not in use.", "사용하지 않는 배송업체입니다."),
+    "SHIPMENT_ORDER_CANCELLED": ("The order or item is cancelled or refunded: it is not shipped.",
+                                 "취소되었거나 환불된 주문(항목)이라 배송하지 않습니다."),
+    "SHIPMENT_CONFIRMED": ("The purchase is confirmed: its shipping status no longer changes.",
+                           "구매확정된 항목이라 배송상태를 바꿀 수 없습니다."),
+    "NOTHING_SELECTED": ("Select at least one item.", "항목을 하나 이상 선택하세요."),
+    "UPLOAD_XLS_UNSUPPORTED": ("Old Excel files (.xls) cannot be read: open the file in Excel and save it as "
+                               "Excel Workbook (.xlsx).",
+                               "예전 엑셀 파일(.xls)은 읽을 수 없습니다. 엑셀에서 열어 Excel 통합 문서(.xlsx)로 저장하세요."),
+    "UPLOAD_UNREADABLE": ("The file could not be read as an Excel workbook (.xlsx).",
+                          "엑셀 통합 문서(.xlsx)로 읽을 수 없는 파일입니다."),
+    "UPLOAD_NO_COLUMNS": ("The first row needs the headers 주문번호 (order number), 항목번호 (item number) and "
+                          "송장번호 (invoice number).",
+                          "첫 행에 주문번호, 항목번호, 송장번호 머리글이 있어야 합니다."),
+    "UPLOAD_NOT_PREVIEW": ("This upload has already been applied or cancelled.", "이미 등록했거나 취소한 업로드입니다."),
+    "UPLOAD_NOTHING_TO_APPLY": ("No row of this upload can be applied.", "등록할 수 있는 행이 없습니다."),
+    "UPLOAD_ITEM_UNKNOWN": ("No shipped item has this item number.", "이 항목번호의 배송 항목이 없습니다."),
+    "UPLOAD_ORDER_MISMATCH": ("The item is not in this order.", "이 주문의 항목이 아닙니다."),
+    "UPLOAD_INVOICE_EMPTY": ("The invoice number is empty.", "송장번호가 비어 있습니다."),
+    "UPLOAD_INVOICE_INVALID": ("An invoice number has up to 50 letters, digits and hyphens.",
+                               "송장번호는 영문, 숫자, 하이픈으로 50자까지입니다."),
+    "UPLOAD_DUPLICATE_ROW": ("This item is already in an earlier row of the file.", "파일의 앞 행에 이미 있는 항목입니다."),
 }
 
 
