@@ -141,6 +141,7 @@ def load_job_functions() -> None:
     import gql.resolvers.giftcards  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
     import gql.resolvers.notices  # noqa: F401
+    import gql.resolvers.order_export  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
 
 

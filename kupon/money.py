@@ -19,3 +19,10 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     for index in sorted(range(len(weights)), key=lambda i: (-weights[i], i))[:rest]:
         parts[index] += 1
     return parts
+
+
+def order_paid_amount(list_total: int, subsidy: int, coupon_discount: int, shipping_fee: int,
+                      shipping_discount: int = 0) -> int:
+    """What an order costs its buyer (seed 001 결제금액 = 상품금액 - 지원금 - 할인액 + 배송비):
+    paid = list total - subsidy - discount + shipping - shipping discount."""
+    return list_total - subsidy - coupon_discount + shipping_fee - shipping_discount

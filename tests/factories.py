@@ -124,3 +124,29 @@ async def make_book_order(member=None, items: list[tuple] | None = None, **field
     await shipments_for_order(order.id)
     return order
 
+
+async def make_order(member=None, lines: list[tuple[str, int]] | None = None, *, subsidy: int = 0,
+                     coupon_discount: int = 0, shipping_fee: int = 0, **fields):
+    """An order with its items and no coupons, amounts that keep the money rule. `lines`: (product
+    name, price) per COURSE line; `subsidy` and `coupon_discount` go on the first line."""
+    from models.orders import Order, OrderItem, OrderStatus, PaymentMethod
+
+    member = member or await make_member()
+    lines = lines or [("파이썬 데이터 분석 입문", 280000)]
+    total = sum(price for _, price in lines)
+    n = next(_seq)
+    now = now_utc()
+    values = {"number": f"20260101-{n:06d}", "site_id": member.site_id, "member": member,
+              "name": lines[0][0] if len(lines) == 1 else f"{lines[0][0]} 외 {len(lines) - 1}건",
+              "channel": "PC_WEB", "list_total": total, "subsidy": subsidy, "coupon_discount": coupon_discount,
+              "shipping_fee": shipping_fee,
+              "paid_amount": total - subsidy - coupon_discount + shipping_fee, "status": OrderStatus.PAID,
+              "payment_method": PaymentMethod.CARD, "ordered_at": now, "paid_at": now, **fields}
+    order = await Order.create(**values)
+    for index, (name, price) in enumerate(lines):
+        first = index == 0
+        await OrderItem.create(order=order, product_name=name, kind=ProductKind.COURSE, quantity=1,
+                               unit_price=price, list_price=price, list_amount=price,
+                               discount=coupon_discount if first else 0, subsidy=subsidy if first else 0,
+                               paid_amount=price - (subsidy + coupon_discount if first else 0))
+    return order

@@ -76,6 +76,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "INVALID_QUANTITY": ("Quantities are whole numbers from 1.", "수량은 1 이상의 정수여야 합니다."),
     "INVALID_PRICE": ("Prices are whole won, zero or more.", "가격은 0 이상의 원 단위 정수여야 합니다."),
     "ORDER_NOT_CANCELLABLE": ("This order cannot be cancelled.", "취소할 수 없는 주문입니다."),
+    # Orders
+    "ORDER_NOT_AWAITING_DEPOSIT": ("Only an order awaiting its deposit can be confirmed as paid.",
+                                   "입금대기 상태인 주문만 입금확인할 수 있습니다."),
     # Codes, serial codes and gift cards
     "INVALID_CODE_PATTERN": ("Use letters, digits and at least four # for random characters (up to 40).", "영문, 숫자와 임의 문자 자리(#) 4개 이상으로 40자 이내로 정하세요."),
     "CODE_SPACE_TOO_SMALL": ("This pattern cannot make that many codes safely: add # positions.", "이 형식으로는 그만큼 안전하게 만들 수 없습니다. # 자리를 늘리세요."),

@@ -28,6 +28,7 @@ from gql.schema.coupons import CouponMutation, CouponQuery
 from gql.schema.giftcards import GiftCardMutation, GiftCardQuery
 from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.members import MemberMutation, MemberQuery
+from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 
 QUERY_DEPTH_LIMIT = 10
@@ -37,13 +38,13 @@ TOKEN_LIMIT = 3000
 
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
-            GiftCardQuery):
+            GiftCardQuery, OrderQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
-               GiftCardMutation):
+               GiftCardMutation, OrderMutation):
     pass
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 from strawberry.types import Info
 
@@ -12,9 +10,7 @@ from gql.resolvers.errors import REASONS, Refused
 from gql.schema.catalog import ProductKindEnum
 from gql.schema.common import UserError, payload_of, query_or_error, to_pk
 from gql.schema.coupons import ChannelEnum, MemberCouponNode
-from models.orders import Order, OrderCoupon, OrderItem, OrderStatus
-
-OrderStatusEnum = strawberry.enum(OrderStatus, name="OrderStatus")
+from gql.schema.orders import OrderNode  # the order types live with the orders domain
 
 
 @strawberry.input
@@ -103,75 +99,6 @@ def _verdict(member_coupon, verdict) -> CouponVerdict:
     return CouponVerdict(member_coupon=MemberCouponNode.from_model(member_coupon), applicable=verdict.applicable,
                          discount=verdict.discount, line_index=verdict.line_index, gift_name=verdict.gift_name,
                          reason=verdict.reason, reason_message=en, reason_message_ko=ko)
-
-
-@strawberry.type(name="OrderItem")
-class OrderItemNode:
-    id: strawberry.ID
-    product_id: strawberry.ID | None
-    product_name: str
-    kind: ProductKindEnum
-    quantity: int
-    unit_price: int
-    list_amount: int
-    discount: int
-    paid_amount: int
-    training_card: bool
-
-    @classmethod
-    def from_model(cls, item: OrderItem) -> OrderItemNode:
-        return cls(id=strawberry.ID(str(item.id)),
-                   product_id=strawberry.ID(str(item.product_id)) if item.product_id else None,
-                   product_name=item.product_name, kind=item.kind, quantity=item.quantity,
-                   unit_price=item.unit_price, list_amount=item.list_amount, discount=item.discount,
-                   paid_amount=item.paid_amount, training_card=item.training_card)
-
-
-@strawberry.type
-class OrderCouponUse:
-    member_coupon_id: strawberry.ID
-    item_id: strawberry.ID | None
-    discount: int
-
-    @classmethod
-    def from_model(cls, use: OrderCoupon) -> OrderCouponUse:
-        return cls(member_coupon_id=strawberry.ID(str(use.member_coupon_id)),
-                   item_id=strawberry.ID(str(use.item_id)) if use.item_id else None, discount=use.discount)
-
-
-@strawberry.type(name="Order")
-class OrderNode:
-    id: strawberry.ID
-    number: str
-    name: str
-    status: OrderStatusEnum
-    member_id: strawberry.ID
-    list_total: int
-    coupon_discount: int
-    shipping_fee: int
-    shipping_discount: int
-    paid_amount: int
-    gift_card_amount: int
-    gifts: list[str]
-    ordered_at: datetime
-    cancelled_at: datetime | None
-
-    @strawberry.field
-    async def items(self) -> list[OrderItemNode]:
-        return [OrderItemNode.from_model(i) for i in await OrderItem.filter(order_id=int(self.id)).order_by("id")]
-
-    @strawberry.field
-    async def coupons(self) -> list[OrderCouponUse]:
-        return [OrderCouponUse.from_model(u) for u in await OrderCoupon.filter(order_id=int(self.id)).order_by("id")]
-
-    @classmethod
-    def from_model(cls, o: Order) -> OrderNode:
-        return cls(id=strawberry.ID(str(o.id)), number=o.number, name=o.name, status=o.status,
-                   member_id=strawberry.ID(str(o.member_id)), list_total=o.list_total,
-                   coupon_discount=o.coupon_discount, shipping_fee=o.shipping_fee,
-                   shipping_discount=o.shipping_discount, paid_amount=o.paid_amount,
-                   gift_card_amount=o.gift_card_amount, gifts=o.gifts,
-                   ordered_at=o.ordered_at, cancelled_at=o.cancelled_at)
 
 
 @strawberry.input

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from gql.resolvers import catalog, wallet
+from gql.resolvers import catalog, orders, wallet
 from gql.resolvers.access import Actor
 
 
@@ -18,6 +18,15 @@ class Loaders:
         default_factory=lambda: DataLoader(load_fn=catalog.products_by_site_ids)
     )
     coupon_stats: DataLoader = field(default_factory=lambda: DataLoader(load_fn=wallet.status_counts_by_coupon))
+    # Orders and their parts, by order id (gql/schema/orders.py).
+    member: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.members_by_ids))
+    order_items: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.items_by_order_ids))
+    order_coupons: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.coupons_by_order_ids))
+    order_gift_cards: DataLoader = field(
+        default_factory=lambda: DataLoader(load_fn=orders.gift_card_payments_by_order_ids))
+    order_payments: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.payments_by_order_ids))
+    order_refunds: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.refunds_by_order_ids))
+    order_shipments: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.shipments_by_order_ids))
 
 
 @dataclass
