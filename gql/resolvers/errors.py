@@ -149,6 +149,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "UPLOAD_INVOICE_INVALID": ("An invoice number has up to 50 letters, digits and hyphens.",
                                "송장번호는 영문, 숫자, 하이픈으로 50자까지입니다."),
     "UPLOAD_DUPLICATE_ROW": ("This item is already in an earlier row of the file.", "파일의 앞 행에 이미 있는 항목입니다."),
+    "STATS_RANGE_REQUIRED": ("Choose both ends of the period, or a preset.", "기간의 시작일과 종료일을 모두 고르거나 기간 버튼을 누르세요."),
+    "STATS_RANGE_REVERSED": ("The period ends before it starts.", "종료일이 시작일보다 앞입니다."),
+    "STATS_RANGE_TOO_LONG": ("The period is too long: up to 3 years by day, 10 years by month.",
+                             "기간이 너무 깁니다. 일별은 3년, 월별은 10년까지입니다."),
 }
 
 
