@@ -30,6 +30,7 @@ from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.serials import SerialMutation, SerialQuery
+from gql.schema.shipping import ShippingMutation, ShippingQuery
 
 QUERY_DEPTH_LIMIT = 10
 ALIAS_LIMIT = 30
@@ -38,13 +39,15 @@ TOKEN_LIMIT = 3000
 
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
-            GiftCardQuery, OrderQuery):
+            GiftCardQuery, OrderQuery,
+            ShippingQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
-               GiftCardMutation, OrderMutation):
+               GiftCardMutation, OrderMutation,
+               ShippingMutation):
     pass
 
 

@@ -1,6 +1,7 @@
 """Shipping on both databases: carriers, shipments for book items, status changes of selected items,
 and the bulk invoice upload (preview with row errors, apply, cancel) with real XLSX files."""
 
+import base64
 import io
 from pathlib import Path
 
@@ -34,7 +35,8 @@ from models.audit import AuditEntry
 from models.catalog import ProductKind
 from models.orders import OrderItem, OrderStatus
 from models.shipping import InvoiceUploadStatus, Shipment, ShipmentStatus
-from tests.factories import make_book_order, make_member, make_operator
+from tests.conftest import console_login, graphql
+from tests.factories import PASSWORD, make_book_order, make_member, make_operator
 
 SAMPLE = Path(__file__).parent / "invoice_sample.xlsx"
 CJ = CarrierInput(name="CJ대한통운", code="cj", tracking_url="https://trace.example.kr/cj?invoice={invoice}")
@@ -201,3 +203,43 @@ async def test_cancelled_preview_changes_nothing_and_bad_files_are_refused(db):
 def test_the_sample_sheet_reads():
     rows = read_sheet(SAMPLE.read_bytes(), SAMPLE.name)
     assert [r[1:] for r in rows[:2]] == [("202", "193", "999999999"), ("133", "129", "555555555")]
+
+
+UPLOAD = """
+mutation ($carrierId: ID!, $content: String!) {
+  uploadInvoices(carrierId: $carrierId, targetStatus: SHIPPED, filename: "list.xlsx", content: $content) {
+    upload { id status goodRows badRows rows { row itemNumber error messageKo } }
+    errors { code }
+  }
+}"""
+APPLY = "mutation ($id: ID!) { applyInvoiceUpload(id: $id) { upload { status } errors { code } } }"
+SHIPMENTS = """
+query ($keyword: String!) {
+  shipments(keyword: $keyword, statuses: [SHIPPED]) {
+    totalCount edges { node { orderNumber productName invoiceNumber status trackingUrl carrier { code } } }
+  }
+}"""
+
+
+async def test_graphql_upload_apply_and_list(client, db):
+    owner = await make_operator(Role.OWNER)
+    await console_login(client, owner.login_id, PASSWORD)
+    carrier = await create_carrier(operator_actor(owner), CJ)
+    order = await make_book_order()
+    item = await book_item(order)
+    content = base64.b64encode(xlsx([[order.number, item.id, "121212"], [order.number, 424242, "1"]])).decode()
+    body = await graphql(client, UPLOAD, {"carrierId": str(carrier.id), "content": content})
+    upload = body["data"]["uploadInvoices"]["upload"]
+    assert (upload["status"], upload["goodRows"], upload["badRows"]) == ("PREVIEW", 1, 1)
+    assert upload["rows"][1]["error"] == "UPLOAD_ITEM_UNKNOWN" and upload["rows"][1]["messageKo"]
+    bad = await graphql(client, UPLOAD, {"carrierId": str(carrier.id), "content": "not base64!"})
+    assert bad["data"]["uploadInvoices"]["errors"] == [{"code": "UPLOAD_UNREADABLE"}]
+    applied = await graphql(client, APPLY, {"id": upload["id"]})
+    assert applied["data"]["applyInvoiceUpload"]["upload"]["status"] == "APPLIED"
+    again = await graphql(client, APPLY, {"id": upload["id"]})
+    assert again["data"]["applyInvoiceUpload"]["errors"] == [{"code": "UPLOAD_NOT_PREVIEW"}]
+    listed = await graphql(client, SHIPMENTS, {"keyword": order.number})
+    node = listed["data"]["shipments"]["edges"][0]["node"]
+    assert listed["data"]["shipments"]["totalCount"] == 1
+    assert (node["invoiceNumber"], node["status"], node["carrier"]["code"]) == ("121212", "SHIPPED", "CJ")
+    assert node["trackingUrl"] == "https://trace.example.kr/cj?invoice=121212"
