@@ -31,6 +31,7 @@ from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
+from gql.schema.stats import StatsQuery
 
 QUERY_DEPTH_LIMIT = 10
 ALIAS_LIMIT = 30
@@ -40,7 +41,7 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             GiftCardQuery, OrderQuery,
-            ShippingQuery):
+            ShippingQuery, StatsQuery):
     pass
 
 
