@@ -142,6 +142,7 @@ def load_job_functions() -> None:
     import gql.resolvers.member_export  # noqa: F401
     import gql.resolvers.notices  # noqa: F401
     import gql.resolvers.order_export  # noqa: F401
+    import gql.resolvers.refund_export  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
 
 
