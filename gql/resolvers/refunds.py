@@ -154,6 +154,8 @@ class RefundInput:
 
 async def _visible_order(actor: Actor, order_id: int) -> Order:
     """Members see their own orders only; anyone else's is as unknown as a missing one."""
+    if actor.kind == ActorKind.ANONYMOUS:
+        raise Refused.because("UNAUTHENTICATED")
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise Refused.because("NOT_FOUND", "order_id")

@@ -29,9 +29,11 @@ from gql.schema.giftcards import GiftCardMutation, GiftCardQuery
 from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
+from gql.schema.refunds import RefundMutation, RefundQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
 from gql.schema.stats import StatsQuery
+from gql.schema.training import TrainingMutation, TrainingQuery
 
 QUERY_DEPTH_LIMIT = 10
 ALIAS_LIMIT = 30
@@ -40,14 +42,14 @@ TOKEN_LIMIT = 3000
 
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
-            GiftCardQuery, OrderQuery,
+            GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
             ShippingQuery, StatsQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
-               GiftCardMutation, OrderMutation,
+               GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
                ShippingMutation):
     pass
 

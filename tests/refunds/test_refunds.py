@@ -26,7 +26,8 @@ from models.catalog import ProductKind
 from models.jobs import JobFile, JobStatus
 from models.orders import ItemStatus, Order, OrderItem, OrderStatus
 from models.refunds import MemberMessage, RefundRequest, RefundStatus
-from tests.factories import make_member, make_operator, make_product, make_site
+from tests.conftest import console_login, graphql
+from tests.factories import PASSWORD, make_member, make_operator, make_product, make_site, member_token
 from tests.refunds.orders import make_paid_order
 
 PAGE = PageRequest(first=50)
@@ -353,3 +354,56 @@ async def test_export_writes_the_filtered_list(db):
     assert rows[0][:3] == ("No", "Order number", "Member") and len(rows) == 3
     assert {row[-4] for row in rows[1:]} == {"PARTIAL", "FULL"}
     assert await refused(start_refund_export(await operator(Role.VIEWER), RefundFilter())) == ["FORBIDDEN"]
+
+
+# GraphQL -----------------------------------------------------------------------------------------------
+
+REQUEST = """mutation($input: RequestRefundInput!) { requestRefund(input: $input) {
+  refund { id status amount refundableAmount kind accountNumber order { id number status } }
+  errors { code field messageKo } } }"""
+COMPLETE = """mutation($id: ID!, $amount: Int!) { completeRefund(id: $id, amount: $amount) {
+  refund { id status refundedAmount kind refundableAmount order { status refundedAmount } } errors { code } } }"""
+REJECT = """mutation($id: ID!) { rejectRefund(id: $id, reason: "기간 경과") {
+  refund { status rejectedReason } errors { code } } }"""
+LIST = """query($filter: RefundFilterInput) { refunds(filter: $filter) { totalCount
+  edges { node { id status kind order { number } } } } }"""
+ESTIMATE = """{ estimateRefundDeduction(fee: 280000, elapsedDays: 464, totalDays: 2197) {
+  byTime { percentHundredths percentText amount } byProgress { percentText amount } } }"""
+
+
+async def test_refunds_through_graphql(client, db):
+    member, other = await make_member(), await make_member()
+    order = await make_paid_order(member, [("교재 A", 2_000, ProductKind.BOOK), ("교재 B", 1_000, ProductKind.BOOK)])
+    others = await make_paid_order(other)
+    token = await member_token(member)
+    asked = await graphql(client, REQUEST, {"input": {"orderId": str(order.id), "amount": 1000,
+                                                      "method": "BANK_TRANSFER", "bank": "신한",
+                                                      "accountNumber": "110-123-456789", "accountHolder": "홍길동"}},
+                          token=token)
+    refund = asked["data"]["requestRefund"]["refund"]
+    assert (refund["status"], refund["amount"], refund["refundableAmount"], refund["kind"]) == (
+        "REQUESTED", 1000, 3000, None)
+    assert refund["accountNumber"] == "110-123-456789"  # the member's own
+    foreign = await graphql(client, REQUEST, {"input": {"orderId": str(others.id)}}, token=token)
+    assert foreign["data"]["requestRefund"]["errors"][0]["code"] == "NOT_FOUND"
+    mine = await graphql(client, LIST, token=token)
+    assert mine["data"]["refunds"]["totalCount"] == 1
+    anonymous = await graphql(client, REQUEST, {"input": {"orderId": str(order.id)}})
+    assert anonymous["data"]["requestRefund"]["errors"][0]["code"] == "UNAUTHENTICATED"
+
+    op = await make_operator()
+    await console_login(client, op.login_id, PASSWORD)
+    estimate = (await graphql(client, ESTIMATE))["data"]["estimateRefundDeduction"]
+    assert estimate["byTime"] == {"percentHundredths": 2111, "percentText": "21.11%", "amount": 59135}
+    assert estimate["byProgress"] == {"percentText": "0.00%", "amount": 0}
+    too_much = await graphql(client, COMPLETE, {"id": refund["id"], "amount": 3001})
+    assert too_much["data"]["completeRefund"]["errors"] == [{"code": "REFUND_TOO_MUCH"}]
+    done = (await graphql(client, COMPLETE, {"id": refund["id"], "amount": 1000}))["data"]["completeRefund"]["refund"]
+    assert (done["status"], done["refundedAmount"], done["kind"], done["refundableAmount"]) == (
+        "COMPLETED", 1000, "PARTIAL", 0)
+    assert done["order"] == {"status": "PARTIALLY_REFUNDED", "refundedAmount": 1000}
+    second = await graphql(client, REQUEST, {"input": {"orderId": str(others.id)}})
+    rejected = await graphql(client, REJECT, {"id": second["data"]["requestRefund"]["refund"]["id"]})
+    assert rejected["data"]["rejectRefund"]["refund"] == {"status": "REJECTED", "rejectedReason": "기간 경과"}
+    listed = await graphql(client, LIST, {"filter": {"kind": "PARTIAL"}})
+    assert [e["node"]["order"]["number"] for e in listed["data"]["refunds"]["edges"]] == [order.number]

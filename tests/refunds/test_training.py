@@ -16,7 +16,8 @@ from models.audit import AuditEntry
 from models.catalog import ProductKind
 from models.orders import OrderItem, OrderStatus
 from models.training import EnrolmentStatus, TrainingEnrolment
-from tests.factories import make_member, make_operator, make_product, make_site
+from tests.conftest import console_login, graphql
+from tests.factories import PASSWORD, make_member, make_operator, make_product, make_site
 from tests.refunds.orders import make_paid_order
 
 PAGE = PageRequest(first=50)
@@ -115,3 +116,28 @@ async def test_filters_and_approving_a_selection(db):
     assert (await TrainingEnrolment.get(id=a.id)).approved_by_id == owner.id
     assert await training.approve_enrolments(owner, [a.id]) == []  # already approved: nothing to do
     assert await AuditEntry.filter(action="enrolment.approve").count() == 2
+
+
+ENROLMENTS = """{ enrolments(filter: {awaitingApproval: true}) { totalCount edges { node {
+  id residentNumber cardNumber cardLast4 cohortYear cohortRound status orderStatus courseName } } } }"""
+APPROVE = """mutation($ids: [ID!]!) { approveEnrolments(ids: $ids) { approved { id status } errors { code } } }"""
+CREATE = """mutation($input: CreateEnrolmentInput!) { createEnrolment(input: $input) {
+  enrolment { id residentNumber cardNumber } errors { code field } } }"""
+
+
+async def test_enrolments_through_graphql_are_masked(client, db):
+    item = await training_item()
+    op = await make_operator()
+    await console_login(client, op.login_id, PASSWORD)
+    created = await graphql(client, CREATE, {"input": {"itemId": str(item.id), "cohortYear": 2020, "cohortRound": 1,
+                                                       "traineeName": "홍길금7", "residentNumber": RESIDENT,
+                                                       "cardNumber": CARD}})
+    assert created["data"]["createEnrolment"]["enrolment"]["residentNumber"] == "750101-1******"
+    listed = await graphql(client, ENROLMENTS)
+    node = listed["data"]["enrolments"]["edges"][0]["node"]
+    assert (node["residentNumber"], node["cardNumber"], node["cardLast4"]) == ("750101-1******",
+                                                                              "************1111", "1111")
+    assert "1234567" not in str(listed) and "4111111111111111" not in str(listed)
+    approved = await graphql(client, APPROVE, {"ids": [node["id"]]})
+    assert approved["data"]["approveEnrolments"]["approved"] == [{"id": node["id"], "status": "APPROVED"}]
+    assert (await graphql(client, ENROLMENTS))["data"]["enrolments"]["totalCount"] == 0
