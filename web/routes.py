@@ -18,6 +18,7 @@ from web import (
     jobs,
     members,
     serials,
+    shipping,
 )
 
 
@@ -35,6 +36,7 @@ def console_routes() -> list[Route]:
         *coupon_routes(),
         *serial_routes(),
         *giftcard_routes(),
+        *shipping_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -114,4 +116,19 @@ def giftcard_routes() -> list[Route]:
         Route(f"{one}/cards/{{card_id:int}}/status", giftcards.card_status, methods=["POST"],
               name="giftcard_card_status"),
         Route(f"{one}/redemptions", giftcards.campaign_redemptions, name="giftcard_campaign_redemptions"),
+    ]
+
+
+def shipping_routes() -> list[Route]:
+    """The shipping screen (web/shipping.py): shipments and their status, carriers, bulk invoice uploads."""
+    upload = "/shipping/invoices/{upload_id:int}"
+    return [
+        Route("/shipping", shipping.shipment_list, name="shipping"),
+        Route("/shipping/status", shipping.shipment_status, methods=["POST"], name="shipping_status"),
+        Route("/shipping/carriers", shipping.carrier_list, name="carriers"),
+        Route("/shipping/carriers/new", shipping.carrier_create, methods=["POST"], name="carrier_new"),
+        Route("/shipping/carriers/{carrier_id:int}", shipping.carrier_edit, methods=["POST"], name="carrier_edit"),
+        Route("/shipping/invoices", shipping.invoice_upload, methods=["GET", "POST"], name="invoice_upload"),
+        Route(upload, shipping.invoice_upload_detail, name="invoice_upload_detail"),
+        Route(f"{upload}/decide", shipping.invoice_upload_decide, methods=["POST"], name="invoice_upload_decide"),
     ]
