@@ -11,10 +11,12 @@ from datetime import date, timedelta
 from tortoise.transactions import in_transaction
 
 from gql.resolvers.auth import create_operator
+from kupon.demo_orders import load_demo_orders
 from kupon.timeutil import now_utc
 from models.access import Operator, Role
 from models.catalog import Category, Product, ProductKind
 from models.members import Grade, Member
+from models.orders import Order
 from models.sites import Site
 
 DEMO_OPERATOR = ("admin", "kupon-demo-1234")
@@ -76,5 +78,7 @@ async def load_demo_data(member_count: int = 50) -> dict[str, int]:
             })
     if not await Operator.exists(login_id=DEMO_OPERATOR[0]):
         await create_operator(None, DEMO_OPERATOR[0], "데모 관리자", DEMO_OPERATOR[1], Role.OWNER)
+    await load_demo_orders()
     return {"sites": await Site.all().count(), "products": await Product.all().count(),
-            "members": await Member.all().count(), "operators": await Operator.all().count()}
+            "members": await Member.all().count(), "operators": await Operator.all().count(),
+            "orders": await Order.all().count()}

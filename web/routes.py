@@ -17,6 +17,7 @@ from web import (
     home,
     jobs,
     members,
+    orders,
     serials,
     shipping,
 )
@@ -36,6 +37,7 @@ def console_routes() -> list[Route]:
         *coupon_routes(),
         *serial_routes(),
         *giftcard_routes(),
+        *order_routes(),
         *shipping_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
@@ -131,4 +133,19 @@ def shipping_routes() -> list[Route]:
         Route("/shipping/invoices", shipping.invoice_upload, methods=["GET", "POST"], name="invoice_upload"),
         Route(upload, shipping.invoice_upload_detail, name="invoice_upload_detail"),
         Route(f"{upload}/decide", shipping.invoice_upload_decide, methods=["POST"], name="invoice_upload_decide"),
+    ]
+
+
+def order_routes() -> list[Route]:
+    """The orders screen (web/orders.py): list, export, one order, its print page and actions."""
+    one = "/orders/{order_id:int}"
+    return [
+        Route("/orders", orders.order_list, name="orders"),
+        Route("/orders/export", orders.order_export, methods=["POST"], name="order_export"),
+        Route(one, orders.order_detail, name="order"),
+        Route(f"{one}/print", orders.order_print, name="order_print"),
+        Route(f"{one}/confirm-deposit", orders.order_confirm_deposit, methods=["POST"], name="order_confirm_deposit"),
+        Route(f"{one}/cancel", orders.order_cancel, methods=["POST"], name="order_cancel"),
+        Route(f"{one}/items/{{item_id:int}}/refund", orders.order_item_refund, methods=["POST"],
+              name="order_item_refund"),
     ]

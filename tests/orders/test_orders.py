@@ -223,3 +223,18 @@ async def test_my_orders_and_confirm_deposit_in_graphql(client, db):
         keywordField: NUMBER}) { totalCount } }"""
     filtered = await graphql(client, query, {"number": own.number}, token=await api_key("two"))
     assert filtered["data"]["orders"]["totalCount"] == 1
+
+
+async def test_demo_orders_keep_the_money_rule_and_load_once(db):
+    from kupon.demo import load_demo_data
+
+    first = await load_demo_data(member_count=12)
+    again = await load_demo_data(member_count=12)
+    assert first == again and first["orders"] > 100
+    assert await orders_breaking_money_rule() == {}
+    methods = set(await Order.all().values_list("payment_method", flat=True))
+    assert methods == set(PaymentMethod)
+    assert await Order.filter(status=OrderStatus.AWAITING_DEPOSIT, payment_method=PaymentMethod.SHOP_ACCOUNT,
+                              is_temporary=False).exists()
+    assert await Order.filter(subsidy__gt=0, payment_method=PaymentMethod.TRAINING_CARD).exists()
+    assert await OrderCoupon.all().exists()
