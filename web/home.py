@@ -13,7 +13,7 @@ DOMAINS = [
     ("coupons", "Coupons", None),
     ("serials", "Serial codes", None),
     ("giftcards", "Gift cards", None),
-    ("orders", "Orders", 5),
+    ("orders", "Orders", None),
     ("refunds", "Refunds", None),
     ("training", "Training-card orders", None),
     ("stats", "Statistics", 5),
