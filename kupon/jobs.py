@@ -144,6 +144,7 @@ def load_job_functions() -> None:
     import gql.resolvers.order_export  # noqa: F401
     import gql.resolvers.refund_export  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
+    import gql.resolvers.stats_export  # noqa: F401
 
 
 async def claim(job_id: int) -> Job | None:

@@ -16,7 +16,7 @@ DOMAINS = [
     ("orders", "Orders", None),
     ("refunds", "Refunds", None),
     ("training", "Training-card orders", None),
-    ("stats", "Statistics", 5),
+    ("stats", "Statistics", None),
     ("segments", "Segments", 7),
     ("campaigns", "Campaigns", 9),
     ("migration", "Legacy migration", 8),

@@ -20,6 +20,7 @@ from web import (
     orders,
     serials,
     shipping,
+    stats,
 )
 
 
@@ -39,6 +40,7 @@ def console_routes() -> list[Route]:
         *giftcard_routes(),
         *order_routes(),
         *shipping_routes(),
+        *stats_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -148,4 +150,14 @@ def order_routes() -> list[Route]:
         Route(f"{one}/cancel", orders.order_cancel, methods=["POST"], name="order_cancel"),
         Route(f"{one}/items/{{item_id:int}}/refund", orders.order_item_refund, methods=["POST"],
               name="order_item_refund"),
+    ]
+
+
+def stats_routes() -> list[Route]:
+    """The statistics screen (web/stats.py): daily, monthly and per-product sales, and their export."""
+    return [
+        Route("/stats", stats.daily_stats, name="stats"),
+        Route("/stats/monthly", stats.monthly_stats, name="stats_monthly"),
+        Route("/stats/products", stats.product_stats, name="stats_products"),
+        Route("/stats/export", stats.stats_export, methods=["POST"], name="stats_export"),
     ]

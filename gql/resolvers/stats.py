@@ -215,7 +215,7 @@ def period_sales_sql(unit: str, start_utc, end_utc, postgres: bool) -> tuple[str
     return sql, p.values
 
 
-def _check_range(start: date | None, end: date | None, unit: str) -> tuple[date, date]:
+def check_range(start: date | None, end: date | None, unit: str) -> tuple[date, date]:
     if start is None or end is None:
         raise Refused.because("STATS_RANGE_REQUIRED", "from" if start is None else "to")
     if start > end:
@@ -238,7 +238,7 @@ def _periods(start: date, end: date, unit: str) -> list[date]:
 
 async def _period_sales(actor: Actor, start: date | None, end: date | None, unit: str) -> SalesTable:
     require_read_shop(actor)
-    start, end = _check_range(start, end, unit)
+    start, end = check_range(start, end, unit)
     # A monthly table covers whole months.
     first, last = (start, end) if unit == "day" else (_month_start(start), _month_end(_month_start(end)))
     postgres = _is_postgres()
