@@ -209,7 +209,7 @@ async def _place(member: Member, cart: Cart, request: OrderRequest, key: str | N
             number=f"{seoul_today(now):%Y%m%d}-{secrets.token_hex(6).upper()}", name=_order_name(cart),
             site_id=cart.site_id or member.site_id, member=member, channel=cart.channel,
             list_total=cart.list_total, shipping_fee=cart.shipping_fee, paid_amount=0, idempotency_key=key,
-            ordered_at=now,
+            ordered_at=now, paid_at=now,  # paid when placed (the payment date filter reads this)
         )
         ids = list(dict.fromkeys(request.member_coupon_ids))
         for text in request.coupon_codes:

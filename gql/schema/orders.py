@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gql.resolvers import orders
+from gql.resolvers.order_export import start_order_export
 from gql.schema.catalog import ProductKindEnum
 from gql.schema.common import (
     Connection,
@@ -21,6 +22,7 @@ from gql.schema.common import (
     query_or_error,
     to_pk,
 )
+from gql.schema.jobs import JobPayload, JobType
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsMember
 from models.orders import ItemStatus, Order, OrderCoupon, OrderItem, OrderStatus, PaymentMethod, PaymentRecord
 
@@ -268,3 +270,8 @@ class OrderMutation:
         return await payload_of(ConfirmDepositPayload, "order", OrderNode.from_model,
                                 orders.confirm_deposit(info.context.actor, to_pk(id, "id")))
 
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="An XLSX of the filtered order list, made by a job (seed 001 EXCEL).")
+    async def start_order_export(self, info: Info, filter: OrderFilterInput | None = None) -> JobPayload:
+        return await payload_of(JobPayload, "job", JobType.from_model,
+                                start_order_export(info.context.actor, order_filter(filter)))

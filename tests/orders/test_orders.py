@@ -32,8 +32,17 @@ from models.jobs import JobFile
 from models.orders import Order, OrderCoupon, OrderItem, OrderStatus, PaymentMethod
 from models.refunds import RefundRequest
 from models.shipping import Carrier, Shipment, ShipmentStatus
-from tests.conftest import graphql
-from tests.factories import api_key, give_coupon, make_coupon, make_member, make_order, member_token
+from tests.conftest import console_login, graphql
+from tests.factories import (
+    PASSWORD,
+    api_key,
+    give_coupon,
+    make_coupon,
+    make_member,
+    make_operator,
+    make_order,
+    member_token,
+)
 from tests.gql.test_rules import count_sql
 
 OWNER = Actor(ActorKind.OPERATOR, id=None, label="tester", role=Role.OWNER)
@@ -131,7 +140,7 @@ async def test_cancel_through_orders_gives_coupons_back(db):
     cart = CartInput(lines=[CartLineInput(kind="BOOK", quantity=2, unit_price=15000, name="파이썬 첫걸음")],
                      channel="PC_WEB", shipping_fee=3000)
     order = await place_order(member_actor(member), None, OrderRequest(cart, member_coupon_ids=[mc.id]))
-    assert money_problems(order) == []
+    assert money_problems(order) == [] and order.paid_at is not None  # found by the payment date filter
     cancelled = await cancel_order(OWNER, order.id)
     assert cancelled.status == OrderStatus.CANCELLED
     assert (await MemberCoupon.get(id=mc.id)).status == MemberCouponStatus.AVAILABLE
@@ -238,3 +247,23 @@ async def test_demo_orders_keep_the_money_rule_and_load_once(db):
                               is_temporary=False).exists()
     assert await Order.filter(subsidy__gt=0, payment_method=PaymentMethod.TRAINING_CARD).exists()
     assert await OrderCoupon.all().exists()
+
+
+async def test_confirm_deposit_and_export_through_graphql(client, app, db):
+    await make_order(number="G-1", payment_method=PaymentMethod.MOBILE)
+    awaiting = await make_order(number="G-2", status=OrderStatus.AWAITING_DEPOSIT, paid_at=None)
+    operator = await make_operator(Role.OPERATOR)
+    await console_login(client, operator.login_id, PASSWORD)
+    confirm = "mutation($id: ID!) { confirmDeposit(id: $id) { order { status paidAt } errors { code } } }"
+    paid = (await graphql(client, confirm, {"id": str(awaiting.id)}))["data"]["confirmDeposit"]
+    assert paid["order"]["status"] == "PAID" and paid["order"]["paidAt"] and paid["errors"] == []
+    again = (await graphql(client, confirm, {"id": str(awaiting.id)}))["data"]["confirmDeposit"]
+    assert again["order"] is None and again["errors"][0]["code"] == "ORDER_NOT_AWAITING_DEPOSIT"
+    started = await graphql(client, """mutation { startOrderExport(filter: {paymentMethod: MOBILE}) {
+        job { id kind } errors { code } } }""")
+    assert started["data"]["startOrderExport"]["job"]["kind"] == "orders.export"
+    await app.state.job_runner.run_pending()
+    job_id = int(started["data"]["startOrderExport"]["job"]["id"])
+    rows = list(load_workbook(io.BytesIO((await JobFile.get(job_id=job_id)).data), read_only=True).active
+                .iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["G-1"]
