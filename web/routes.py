@@ -18,9 +18,11 @@ from web import (
     jobs,
     members,
     orders,
+    refunds,
     serials,
     shipping,
     stats,
+    training,
 )
 
 
@@ -38,6 +40,7 @@ def console_routes() -> list[Route]:
         *coupon_routes(),
         *serial_routes(),
         *giftcard_routes(),
+        *refund_routes(),
         *order_routes(),
         *shipping_routes(),
         *stats_routes(),
@@ -120,6 +123,22 @@ def giftcard_routes() -> list[Route]:
         Route(f"{one}/cards/{{card_id:int}}/status", giftcards.card_status, methods=["POST"],
               name="giftcard_card_status"),
         Route(f"{one}/redemptions", giftcards.campaign_redemptions, name="giftcard_campaign_redemptions"),
+    ]
+
+
+def refund_routes() -> list[Route]:
+    """The refunds screen (web/refunds.py): list, export, one refund with its estimate, complete, reject;
+    the training-card orders screen (web/training.py): enrolments and approving a selection."""
+    one = "/refunds/{refund_id:int}"
+    return [
+        Route("/refunds", refunds.refund_list, name="refunds"),
+        Route("/refunds/export", refunds.refund_export, methods=["POST"], name="refund_export"),
+        Route(one, refunds.refund_detail, name="refund"),
+        Route(f"{one}/estimate", refunds.refund_estimate, name="refund_estimate"),
+        Route(f"{one}/complete", refunds.refund_complete, methods=["POST"], name="refund_complete"),
+        Route(f"{one}/reject", refunds.refund_reject, methods=["POST"], name="refund_reject"),
+        Route("/training", training.enrolment_list, name="training"),
+        Route("/training/approve", training.enrolment_approve, methods=["POST"], name="training_approve"),
     ]
 
 
