@@ -148,6 +148,7 @@ def shipping_routes() -> list[Route]:
     return [
         Route("/shipping", shipping.shipment_list, name="shipping"),
         Route("/shipping/status", shipping.shipment_status, methods=["POST"], name="shipping_status"),
+        Route("/shipping/export", shipping.shipment_export, name="shipping_export"),
         Route("/shipping/carriers", shipping.carrier_list, name="carriers"),
         Route("/shipping/carriers/new", shipping.carrier_create, methods=["POST"], name="carrier_new"),
         Route("/shipping/carriers/{carrier_id:int}", shipping.carrier_edit, methods=["POST"], name="carrier_edit"),

@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.resolvers import shipping, shipping_upload
+from gql.resolvers import shipping, shipping_export, shipping_upload
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import PageRequest
 from gql.resolvers.shipping import CarrierInput, ShipmentFilter
@@ -33,6 +33,7 @@ from web.console import (
 
 PAGE_SIZE = 30
 FILTER_FIELDS = ["ordered_from", "ordered_to", "carrier_id", "q"]
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def N_(message: str) -> str:
@@ -85,6 +86,18 @@ async def _list_context(request: Request, params, page: int) -> dict:
 async def shipment_list(request: Request) -> Response:
     context = await _list_context(request, request.query_params, page_number(request))
     return _render(request, "shipping/list.html", context, block="results")
+
+
+@console_view()
+async def shipment_export(request: Request) -> Response:
+    """The filtered list as the Excel sheet the bulk invoice upload reads back."""
+    flt, _ = _filter(request.query_params)
+    try:
+        data = await shipping_export.shipment_sheet(actor_of(request), flt)
+    except Refused as refused:
+        return refuse(request, refused.codes[0], 422)
+    filename = f"shipments-{date.today():%Y%m%d}.xlsx"
+    return Response(data, media_type=XLSX_TYPE, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @console_view(change=True)

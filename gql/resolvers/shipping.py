@@ -168,7 +168,8 @@ class ShipmentFilter:
     keyword: str = ""  # order number, product name, member name or login id, invoice number
 
 
-def _filtered(flt: ShipmentFilter):
+def filtered_shipments(flt: ShipmentFilter):
+    """The shipments the filter keeps (temporary orders never), unordered."""
     query = Shipment.filter(item__order__is_temporary=False)
     if flt.ordered_from:
         query = query.filter(item__order__ordered_at__gte=seoul_day_start_utc(flt.ordered_from))
@@ -192,7 +193,7 @@ async def list_shipments(actor: Actor, flt: ShipmentFilter, page: PageRequest) -
     require_read_shop(actor)
     page.validate()
     await create_missing_shipments()
-    query = _filtered(flt).select_related("item", "item__order", "item__order__member", "carrier")
+    query = filtered_shipments(flt).select_related("item", "item__order", "item__order__member", "carrier")
     return await paginate(query.order_by("-item__order__ordered_at", "-item__order_id", "item_id"), page)
 
 

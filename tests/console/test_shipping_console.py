@@ -4,7 +4,7 @@ apply, apply twice, cancel, a legacy .xls refused; VIEWERs kept out of every cha
 
 import io
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from gql.resolvers.access import operator_actor
 from gql.resolvers.shipping import CarrierInput, create_carrier
@@ -147,3 +147,24 @@ async def test_legacy_xls_and_missing_file_are_refused_and_viewers_kept_out(clie
     denied = await client.post("/admin/shipping/status", data={"ids": ["1"], "target_status": "SHIPPED"},
                                headers={**HTMX, "X-CSRF-Token": viewer_csrf})
     assert denied.status_code == 403
+
+
+async def test_the_downloaded_list_goes_back_in_with_invoice_numbers(client, db):
+    operator, csrf = await signed_in(client)
+    carrier = await create_carrier(operator_actor(operator), CarrierInput(name="롯데택배", code="LT"))
+    mine = await make_book_order(await make_member(name="김서연"))
+    await make_book_order()
+    download = await client.get("/admin/shipping/export?q=김서연")
+    assert download.status_code == 200 and download.headers["content-type"].startswith(XLSX_TYPE)
+    sheet_rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert len(sheet_rows) == 2 and sheet_rows[1][1] == mine.number and sheet_rows[1][8] == "배송대기"
+    book = load_workbook(io.BytesIO(download.content))
+    book.active.cell(row=2, column=12, value="0123456789")  # 송장번호, a leading zero kept as text
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = await upload(client, csrf, carrier.id, buffer.getvalue(), **ENGLISH)
+    assert "1 rows can be applied; 0 rows have an error" in preview.text
+    uploaded = await InvoiceUpload.get()
+    await client.post(f"/admin/shipping/invoices/{uploaded.id}/decide", data={"decision": "apply"},
+                      headers={**HTMX, "X-CSRF-Token": csrf})
+    assert (await Shipment.get(item__order_id=mine.id)).invoice_number == "0123456789"
