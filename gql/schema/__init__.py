@@ -32,7 +32,7 @@ from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
-from gql.schema.stats import StatsQuery
+from gql.schema.stats import StatsMutation, StatsQuery
 from gql.schema.training import TrainingMutation, TrainingQuery
 
 QUERY_DEPTH_LIMIT = 10
@@ -50,7 +50,7 @@ class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, Checko
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation):
+               ShippingMutation, StatsMutation):
     pass
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from gql.resolvers import stats
-from gql.schema.common import query_or_error, to_pk
-from gql.schema.permissions import CanReadShop
+from gql.resolvers import stats, stats_export
+from gql.resolvers.errors import Refused
+from gql.schema.common import query_or_error, to_pk, user_errors
+from gql.schema.jobs import JobPayload, JobType
+from gql.schema.permissions import CanChangeShop, CanReadShop
 from kupon.timeutil import seoul_today
 
 StatsPresetEnum = strawberry.enum(stats.Preset, name="StatsPreset")
@@ -88,6 +91,20 @@ class ProductSalesFilterInput:
     active: bool | None = None
 
 
+@strawberry.enum(name="SalesTableKind")
+class SalesTableKind(StrEnum):
+    DAILY = "daily"
+    MONTHLY = "monthly"
+    PRODUCTS = "products"
+
+
+def product_filter(given: ProductSalesFilterInput | None) -> stats.ProductSalesFilter:
+    given = given or ProductSalesFilterInput()
+    start, end = period_range(given.from_, given.to, given.preset)
+    return stats.ProductSalesFilter(start=start, end=end, category_id=to_pk(given.category_id, "categoryId"),
+                                    is_online=given.online, is_always_open=given.always_open, is_active=given.active)
+
+
 def period_range(start: date | None, end: date | None, preset: stats.Preset | None) -> tuple[date | None, date | None]:
     """A preset, seen from today in Seoul, replaces from/to."""
     if preset is None:
@@ -115,12 +132,28 @@ class StatsQuery:
     @strawberry.field(permission_classes=[CanReadShop],
                       description="Sales per product of the orders placed in the range (all time without one).")
     async def product_sales(self, info: Info, filter: ProductSalesFilterInput | None = None) -> ProductSalesTableType:
-        given = filter or ProductSalesFilterInput()
-        start, end = period_range(given.from_, given.to, given.preset)
-        flt = stats.ProductSalesFilter(start=start, end=end, category_id=to_pk(given.category_id, "categoryId"),
-                                       is_online=given.online, is_always_open=given.always_open,
-                                       is_active=given.active)
+        flt = product_filter(filter)
         table = await query_or_error(stats.product_sales(info.context.actor, flt))
-        return ProductSalesTableType(start=start, end=end, rows=[ProductSalesRowType.from_row(r) for r in table.rows],
+        return ProductSalesTableType(start=flt.start, end=flt.end,
+                                     rows=[ProductSalesRowType.from_row(r) for r in table.rows],
                                      totals=ProductSalesRowType.from_row(table.totals))
 
+
+@strawberry.type
+class StatsMutation:
+    @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="Export a statistics table to XLSX in a job: from/to/preset for the daily and "
+                                     "monthly tables, `filter` for the products table. Follow it with `job`.")
+    async def start_sales_export(self, info: Info, table: SalesTableKind, from_: FromDate = None,
+                                 to: date | None = None, preset: StatsPresetEnum | None = None,
+                                 filter: ProductSalesFilterInput | None = None) -> JobPayload:
+        actor = info.context.actor
+        try:
+            if table == SalesTableKind.PRODUCTS:
+                job = await stats_export.start_product_export(actor, product_filter(filter))
+            else:
+                start, end = period_range(from_, to, preset)
+                job = await stats_export.start_period_export(actor, table.value, start, end)
+        except Refused as refused:
+            return JobPayload(errors=user_errors(refused))
+        return JobPayload(job=JobType.from_model(job))

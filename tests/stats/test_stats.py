@@ -235,3 +235,36 @@ async def test_api_key_reads_statistics_and_a_member_cannot(client, db):
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     reversed_range = await graphql(client, DAILY, {"from": "2026-03-11", "to": "2026-03-10"}, token=key)
     assert reversed_range["errors"][0]["extensions"]["code"] == "STATS_RANGE_REVERSED"
+
+
+EXPORT = """mutation($table: SalesTableKind!, $from: Date, $to: Date, $filter: ProductSalesFilterInput) {
+  startSalesExport(table: $table, from: $from, to: $to, filter: $filter) {
+    job { id status } errors { code field } } }"""
+
+
+async def test_export_through_graphql_is_for_operators_who_change_the_shop(client, db, app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from models.jobs import JobFile
+    from tests.conftest import console_login
+    from tests.factories import PASSWORD, make_operator
+
+    member = await make_member()
+    await make_order(member, kst(2026, 3, 10), 10_000)
+    refused = await graphql(client, EXPORT, {"table": "DAILY", "from": "2026-03-01", "to": "2026-03-31"},
+                            token=await api_key())
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+    operator = await make_operator(Role.OPERATOR)
+    await console_login(client, operator.login_id, PASSWORD)  # the console session also signs GraphQL in
+    bad = await graphql(client, EXPORT, {"table": "MONTHLY", "from": "2026-03-31", "to": "2026-03-01"})
+    assert bad["data"]["startSalesExport"]["errors"] == [{"code": "STATS_RANGE_REVERSED", "field": "to"}]
+    started = await graphql(client, EXPORT, {"table": "PRODUCTS", "filter": {"preset": "ALL_TIME"}})
+    job = started["data"]["startSalesExport"]["job"]
+    assert job["status"] == "QUEUED", started
+    await app.state.job_runner.run_pending()
+    file = await JobFile.get(job_id=int(job["id"]))
+    rows = list(load_workbook(BytesIO(file.data), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Product ID", "Code", "Product") and rows[-1][2] == "Total"
