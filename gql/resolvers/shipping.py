@@ -12,7 +12,8 @@ PURCHASE_CONFIRMED, which is final (the member confirmed; the sale is settled): 
 Items of cancelled orders, and cancelled or refunded items, do not move: SHIPMENT_ORDER_CANCELLED.
 `delivered_at` is set when an item becomes DELIVERED (kept when it moves on to
 PURCHASE_CONFIRMED) and cleared when it moves back before DELIVERED. A change of several items is
-all or nothing, and each changed item gets an audit entry.
+all or nothing, and each changed item gets an audit entry. `update_shipment` sets one item's carrier and
+invoice number by hand.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ SHIPPED_KINDS = (ProductKind.BOOK,)
 STATUS_ORDER = list(ShipmentStatus)
 INVOICE_PLACEHOLDER = "{invoice}"
 CARRIER_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+INVOICE = re.compile(r"[A-Za-z0-9-]{1,50}")  # UPLOAD_INVOICE_INVALID's message says so
 AUDITED_FIELDS = ["carrier_id", "invoice_number", "status", "delivered_at"]
 MAX_SELECTED = 500
 
@@ -258,3 +260,31 @@ async def set_shipment_status(actor: Actor, shipment_ids: list[int], status: str
             await shipment.save(update_fields=["status", "delivered_at", "updated_at"])
             await record_change(actor, "shipment.status", shipment, before, snapshot(shipment, AUDITED_FIELDS))
     return [shipments[i] for i in ids]
+
+
+async def update_shipment(actor: Actor, shipment_id: int, carrier_id: int | None, invoice_number: str) -> Shipment:
+    """One item's carrier and invoice number (seed 001's 배송정보 row); the status is left alone.
+    An empty invoice number clears it; the carrier must be in use unless it is the one already set."""
+    require_change_shop(actor)
+    invoice = (invoice_number or "").strip()
+    if invoice and not INVOICE.fullmatch(invoice):
+        raise Refused.because("UPLOAD_INVOICE_INVALID", "invoice_number")
+    async with in_transaction():
+        shipment = await Shipment.filter(id=shipment_id).select_for_update(of=("shipment",)).select_related(
+            "item", "item__order").first()
+        if shipment is None:
+            raise Refused.because("NOT_FOUND", "id")
+        if carrier_id is not None and carrier_id != shipment.carrier_id:
+            carrier = await Carrier.get_or_none(id=carrier_id)
+            if carrier is None:
+                raise Refused.because("NOT_FOUND", "carrier_id")
+            if not carrier.is_active:
+                raise Refused.because("CARRIER_INACTIVE", "carrier_id")
+        if is_cancelled(shipment.item.order, shipment.item):
+            raise Refused.because("SHIPMENT_ORDER_CANCELLED", "id")
+        before = snapshot(shipment, AUDITED_FIELDS)
+        shipment.carrier_id, shipment.invoice_number = carrier_id, invoice
+        await shipment.save(update_fields=["carrier_id", "invoice_number", "updated_at"])
+        await record_change(actor, "shipment.update", shipment, before, snapshot(shipment, AUDITED_FIELDS))
+    await shipment.fetch_related("carrier")
+    return shipment

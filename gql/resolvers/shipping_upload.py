@@ -34,7 +34,13 @@ from tortoise.transactions import in_transaction
 from gql.resolvers.access import Actor, ActorKind, require_change_shop, require_read_shop
 from gql.resolvers.audit import record_change, snapshot
 from gql.resolvers.errors import REASONS, Refused
-from gql.resolvers.shipping import AUDITED_FIELDS, apply_status, create_missing_shipments, move_problem
+from gql.resolvers.shipping import (
+    AUDITED_FIELDS,
+    INVOICE,
+    apply_status,
+    create_missing_shipments,
+    move_problem,
+)
 from kupon.timeutil import now_utc
 from models.shipping import Carrier, InvoiceUpload, InvoiceUploadStatus, Shipment, ShipmentStatus
 
@@ -42,7 +48,6 @@ MAX_ROWS = 5000  # TOO_MANY
 MAX_BYTES = 5 * 1024 * 1024
 HEADER_SEARCH_ROWS = 5
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the legacy .xls (BIFF) container
-INVOICE = re.compile(r"[A-Za-z0-9-]{1,50}")
 READ_CHUNK = 500
 
 ORDER_HEADERS = {"주문번호", "ordernumber", "orderno", "order"}

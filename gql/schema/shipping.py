@@ -209,6 +209,18 @@ class ShippingMutation:
                                 change())
 
     @strawberry.mutation(permission_classes=[CanChangeShop],
+                         description="One item's carrier and invoice number; the status is left alone.")
+    async def update_shipment(self, info: Info, id: strawberry.ID, carrier_id: strawberry.ID | None,
+                              invoice_number: str) -> ShipmentsPayload:
+        async def update() -> list[Shipment]:
+            shipment = await shipping.update_shipment(info.context.actor, to_pk(id, "id"),
+                                                      to_pk(carrier_id, "carrierId"), invoice_number)
+            return [shipment]
+
+        return await payload_of(ShipmentsPayload, "shipments", lambda s: [ShipmentNode.from_model(x) for x in s],
+                                update())
+
+    @strawberry.mutation(permission_classes=[CanChangeShop],
                          description="Read an XLSX sheet (base64; columns 주문번호, 항목번호, 송장번호) into a "
                                      "preview with row errors. Nothing changes until applyInvoiceUpload.")
     async def upload_invoices(self, info: Info, carrier_id: strawberry.ID, target_status: ShipmentStatusEnum,

@@ -243,3 +243,27 @@ async def test_graphql_upload_apply_and_list(client, db):
     assert listed["data"]["shipments"]["totalCount"] == 1
     assert (node["invoiceNumber"], node["status"], node["carrier"]["code"]) == ("121212", "SHIPPED", "CJ")
     assert node["trackingUrl"] == "https://trace.example.kr/cj?invoice=121212"
+
+
+UPDATE = """
+mutation ($id: ID!, $carrierId: ID, $invoice: String!) {
+  updateShipment(id: $id, carrierId: $carrierId, invoiceNumber: $invoice) {
+    shipments { invoiceNumber status trackingUrl } errors { code field }
+  }
+}"""
+
+
+async def test_one_items_carrier_and_invoice_by_hand(client, db):
+    owner = await make_operator(Role.OWNER)
+    await console_login(client, owner.login_id, PASSWORD)
+    carrier = await create_carrier(operator_actor(owner), CJ)
+    shipment = await Shipment.get(item__order_id=(await make_book_order()).id)
+    body = await graphql(client, UPDATE, {"id": str(shipment.id), "carrierId": str(carrier.id), "invoice": "121212"})
+    assert body["data"]["updateShipment"]["shipments"] == [
+        {"invoiceNumber": "121212", "status": "WAITING", "trackingUrl": "https://trace.example.kr/cj?invoice=121212"}]
+    bad = await graphql(client, UPDATE, {"id": str(shipment.id), "carrierId": None, "invoice": "12 12"})
+    assert bad["data"]["updateShipment"]["errors"] == [{"code": "UPLOAD_INVOICE_INVALID", "field": "invoice_number"}]
+    await set_carrier_active(operator_actor(owner), carrier.id, False)
+    kept = await graphql(client, UPDATE, {"id": str(shipment.id), "carrierId": str(carrier.id), "invoice": "343434"})
+    assert kept["data"]["updateShipment"]["shipments"][0]["invoiceNumber"] == "343434"  # its carrier stays usable
+    assert await AuditEntry.filter(action="shipment.update").count() == 2
