@@ -4,7 +4,7 @@ confirming a deposit, cancelling, payment records, the money rule, and batch loa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -96,8 +96,7 @@ async def list_orders(actor: Actor, flt: OrderFilter, page: PageRequest) -> Page
 async def list_my_orders(actor: Actor, flt: OrderFilter, page: PageRequest) -> Page[Order]:
     """A member's own orders only, whatever member the filter names."""
     member_id = require_member(actor)
-    own = OrderFilter(**{**flt.__dict__, "member_id": member_id})
-    return await paginate(order_query(own), page)
+    return await paginate(order_query(replace(flt, member_id=member_id)), page)
 
 
 async def get_order(actor: Actor, order_id: int) -> Order:
@@ -105,9 +104,13 @@ async def get_order(actor: Actor, order_id: int) -> Order:
     order = await Order.get_or_none(id=order_id).select_related("member")
     if order is None:
         raise Refused.because("NOT_FOUND", "id")
+    _require_sees(actor, order)
+    return order
+
+
+def _require_sees(actor: Actor, order: Order) -> None:
     if not (actor.can_read_shop or (actor.kind == ActorKind.MEMBER and actor.member_id == order.member_id)):
         raise Refused.because("NOT_FOUND" if actor.kind != ActorKind.ANONYMOUS else "UNAUTHENTICATED", "id")
-    return order
 
 
 async def confirm_deposit(actor: Actor, order_id: int) -> Order:
@@ -153,12 +156,13 @@ class OrderParts:
 
 
 async def order_parts(actor: Actor, order: Order) -> OrderParts:
-    """The parts of an order already read by `get_order` (which checked access)."""
+    """The parts of an order read by `get_order`; the same people may see them."""
+    _require_sees(actor, order)
     ids = [order.id]
     return OrderParts(
         items=(await items_by_order_ids(ids))[0], coupons=(await coupons_by_order_ids(ids))[0],
         gift_cards=(await gift_card_payments_by_order_ids(ids))[0],
-        payments=list(await PaymentRecord.filter(order_id=order.id).order_by("id")),
+        payments=(await payments_by_order_ids(ids))[0],
         shipments=(await shipments_by_order_ids(ids))[0], refunds=(await refunds_by_order_ids(ids))[0])
 
 

@@ -5,7 +5,7 @@ from models.access import Role
 from models.orders import Order, OrderStatus, PaymentMethod
 from models.refunds import RefundRequest
 from tests.conftest import console_login
-from tests.factories import PASSWORD, make_member, make_operator, make_order
+from tests.factories import PASSWORD, make_book_order, make_member, make_operator, make_order
 
 HTMX = {"HX-Request": "true", "Accept-Language": "en-US"}
 
@@ -93,3 +93,10 @@ async def test_export_button_starts_a_job_with_the_filters(client, app, db):
 
     job = await Job.get(kind="orders.export")
     assert job.params["payment_method"] == "FREE" and job.result == {"rows": 1}
+
+
+async def test_detail_shows_shipments_of_book_items(client, db):
+    order = await make_book_order()
+    await signed_in(client)
+    page = await client.get(f"/admin/orders/{order.id}", headers={"Accept-Language": "en-US"})
+    assert 'id="order-shipments"' in page.text and "Shipping status" in page.text and "Waiting" in page.text
