@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from gql.resolvers.auth import create_operator
 from kupon.demo_orders import load_demo_orders
 from kupon.demo_shipping import load_demo_carriers
+from kupon.demo_training import load_demo_enrolments
 from kupon.timeutil import now_utc
 from models.access import Operator, Role
 from models.catalog import Category, Product, ProductKind
@@ -80,6 +81,7 @@ async def load_demo_data(member_count: int = 50) -> dict[str, int]:
     if not await Operator.exists(login_id=DEMO_OPERATOR[0]):
         await create_operator(None, DEMO_OPERATOR[0], "데모 관리자", DEMO_OPERATOR[1], Role.OWNER)
     await load_demo_orders()
+    await load_demo_enrolments()
     await load_demo_carriers()
     return {"sites": await Site.all().count(), "products": await Product.all().count(),
             "members": await Member.all().count(), "operators": await Operator.all().count(),

@@ -141,3 +141,17 @@ async def test_enrolments_through_graphql_are_masked(client, db):
     approved = await graphql(client, APPROVE, {"ids": [node["id"]]})
     assert approved["data"]["approveEnrolments"]["approved"] == [{"id": node["id"], "status": "APPROVED"}]
     assert (await graphql(client, ENROLMENTS))["data"]["enrolments"]["totalCount"] == 0
+
+
+async def test_demo_enrolments_load_once_with_valid_numbers(db):
+    from kupon.demo import load_demo_data
+
+    await load_demo_data(member_count=12)
+    count = await TrainingEnrolment.all().count()
+    await load_demo_data(member_count=12)
+    assert count == await TrainingEnrolment.all().count() > 0
+    assert count == await OrderItem.filter(training_card=True, product_id__not_isnull=True).count()
+    for e in await TrainingEnrolment.all():
+        assert training.valid_resident_number(e.resident_number) and training.valid_card_number(e.card_number)
+        assert e.card_last4 == e.card_number[-4:]
+    assert await TrainingEnrolment.filter(status=EnrolmentStatus.APPROVED).exists()
