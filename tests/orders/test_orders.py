@@ -158,15 +158,19 @@ async def test_money_rule_holds_and_breaks_are_found(db):
     assert set(await orders_breaking_money_rule(batch=1)) == {bad.id}
 
 
-async def test_export_streams_the_filtered_list(client, app, db):
+async def test_export_streams_the_filtered_list(client, app, db, monkeypatch):
+    from gql.resolvers import order_export
+
+    monkeypatch.setattr(order_export, "BATCH", 2)  # several batches by id
     member = await make_member(login_id="exporter")
-    for n in range(5):
+    for n in range(7):
         await make_order(member, number=f"X-{n}", payment_method=PaymentMethod.CARD if n % 2 else PaymentMethod.FREE)
     job = await start_order_export(OWNER, OrderFilter(payment_method=PaymentMethod.CARD))
     await app.state.job_runner.run_pending()
     file = await JobFile.get(job_id=job.id)
     rows = list(load_workbook(io.BytesIO(file.data), read_only=True).active.iter_rows(values_only=True))
-    assert [r[1] for r in rows[1:]] == ["X-1", "X-3"] and rows[1][3] == "exporter"
+    assert [r[1] for r in rows[1:]] == ["X-1", "X-3", "X-5"] and rows[1][3] == "exporter"
+    assert (await JobFile.get(job_id=job.id).prefetch_related("job")).job.progress == 3
 
 
 ORDERS = """query($first: Int!) { orders(first: $first) { totalCount edges { node {
