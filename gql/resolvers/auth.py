@@ -16,6 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
 
+from gql.resolvers import raw_sql
 from gql.resolvers.access import ANONYMOUS, Actor, ActorKind, require_change_shop, require_owner
 from gql.resolvers.audit import record_change, snapshot
 from gql.resolvers.errors import Problem, Refused
@@ -147,14 +148,25 @@ async def revoke_api_key(actor: Actor, key_id: int) -> None:
         await record_change(actor, "api_key.revoke", ("ApiKey", key_id))
 
 
+# Benchmark `wallet`: every member request starts with this lookup. Through the ORM
+# (select_related, or values_list of the same four columns) it cost ~1.0 / ~0.6 ms of CPU,
+# 10% of the request; the raw query ~0.16 ms.
+_MEMBER_TOKEN_SQL = ("SELECT t.member_id, t.expires_at, m.is_active, m.login_id FROM member_token t "
+                     "JOIN member m ON m.id = t.member_id WHERE t.token_hash = ? AND t.revoked_at IS NULL")
+
+
 async def actor_from_bearer(token: str) -> Actor:
     """Resolve an `Authorization: Bearer` value. Unknown, expired or revoked: anonymous."""
     now = now_utc()
     if token.startswith(MEMBER_TOKEN_PREFIX):
-        row = await MemberToken.get_or_none(token_hash=digest(token), revoked_at=None).select_related("member")
-        if row is None or (row.expires_at and row.expires_at <= now) or not row.member.is_active:
+        rows = await raw_sql.fetch(_MEMBER_TOKEN_SQL, digest(token))
+        if not rows:
             return ANONYMOUS
-        return Actor(ActorKind.MEMBER, id=row.member_id, label=row.member.login_id, member_id=row.member_id)
+        member_id, expires_at, is_active, login_id = rows[0]
+        expires_at = raw_sql.to_python(MemberToken, "expires_at", expires_at)
+        if (expires_at and expires_at <= now) or not is_active:
+            return ANONYMOUS
+        return Actor(ActorKind.MEMBER, id=member_id, label=login_id, member_id=member_id)
     if token.startswith(API_KEY_PREFIX):
         prefix = token[len(API_KEY_PREFIX):].split("_", 1)[0]
         key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
