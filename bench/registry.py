@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 # Modules that register benchmarks when imported; later issues append theirs.
-BENCHMARK_MODULES = ["bench.members", "bench.wallet", "bench.redemption", "bench.validate", "bench.stats_daily"]
+BENCHMARK_MODULES = ["bench.members", "bench.wallet", "bench.redemption", "bench.validate",
+                     "bench.codes", "bench.stats_daily"]
 
 
 class BenchUnavailable(RuntimeError):

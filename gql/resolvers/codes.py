@@ -1,13 +1,20 @@
 """Claiming codes in the shared `code` table, in batches, on both databases.
 
-Raw SQL here is deliberate (benchmark `codes`): a million serial codes go through
-PostgreSQL's COPY into a temporary table and one INSERT ... ON CONFLICT DO NOTHING,
-about 10x faster than ORM inserts; SQLite takes plain batched INSERTs inside one
-transaction. Values are always bound parameters, never formatted into SQL.
+Raw SQL here is deliberate (benchmark `codes`). On PostgreSQL, generated codes are
+COPYed straight into `code`, a batch per transaction: random codes almost never
+collide, and when one does the primary key refuses the whole COPY, which is then
+redone with INSERT ... ON CONFLICT DO NOTHING (and so is the rest of that call) and
+the codes it could not claim are drawn again. Codes claimed as given (`claim_codes`:
+imports, a fixed code) always go through a temporary table and that INSERT. SQLite
+takes plain batched INSERTs inside one transaction. Values are always bound
+parameters or COPY data, never formatted into SQL.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import asyncpg
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
@@ -17,6 +24,7 @@ from models.codes import Code, CodeKind
 
 BATCH = 20_000
 SQLITE_CHUNK = 400  # stays under SQLite's bound-variable limit
+COLUMNS = ("code", "kind", "serial_campaign_id", "registrations", "created_at")
 
 
 def _is_postgres() -> bool:
@@ -32,7 +40,7 @@ async def claim_codes(kind: CodeKind, codes: set[str], serial_campaign_id: int |
     return await _claim_sqlite(kind, codes, serial_campaign_id)
 
 
-async def _claim_postgres(kind: CodeKind, codes: set[str], campaign_id: int | None) -> set[str]:
+async def _claim_postgres(kind: CodeKind, codes: Collection[str], campaign_id: int | None) -> set[str]:
     async with connections.get("default").acquire_connection() as raw, raw.transaction():
         await raw.execute("CREATE TEMP TABLE IF NOT EXISTS code_batch (code text) ON COMMIT DELETE ROWS")
         await raw.copy_records_to_table("code_batch", records=[(c,) for c in codes])
@@ -58,14 +66,33 @@ async def _claim_sqlite(kind: CodeKind, codes: set[str], campaign_id: int | None
     return set(fresh)
 
 
+async def _copy_postgres(kind: CodeKind, codes: Collection[str], campaign_id: int | None) -> bool:
+    """COPY `codes` (distinct among themselves) into `code` in one transaction: True when all of
+    them were stored, False (nothing stored) when one was already taken."""
+    now, kind_value = now_utc(), kind.value
+    records = [(code, kind_value, campaign_id, 0, now) for code in codes]
+    try:
+        async with connections.get("default").acquire_connection() as raw, raw.transaction():
+            await raw.copy_records_to_table("code", records=records, columns=COLUMNS)
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
 async def generate_codes(kind: CodeKind, shape: CodeShape, count: int, serial_campaign_id: int | None = None,
                          progress=None) -> list[str]:
     """Draw and claim `count` new codes in batches; a collision is simply drawn again.
     `progress(done, total)` is awaited after each batch."""
     claimed: list[str] = []
+    postgres = _is_postgres()
+    copying = postgres  # until a batch collides: then ON CONFLICT for the rest of this call
     while len(claimed) < count:
         batch = shape.draw_many(min(BATCH, count - len(claimed)))
-        claimed.extend(sorted(await claim_codes(kind, batch, serial_campaign_id)))
+        if copying and await _copy_postgres(kind, batch, serial_campaign_id):
+            claimed.extend(batch)
+        else:
+            copying = False
+            claimed.extend(await claim_codes(kind, batch, serial_campaign_id))
         if progress:
             await progress(len(claimed), count)
     return claimed
