@@ -11,10 +11,16 @@ from models.coupons import ShopSetting
 COUPONS_ENABLED = "coupons_enabled"
 
 
+def switch_is_on(stored: object | None) -> bool:
+    """A switch from its stored value, None when it was never set (the column itself is NOT NULL)."""
+    return True if stored is None else bool(stored)
+
+
 async def coupons_enabled() -> bool:
-    """SPEC 1: "coupons usable in checkout"; on unless an operator turned it off."""
+    """SPEC 1: "coupons usable in checkout"; on unless an operator turned it off.
+    (Checkout reads it in its own query: gql.resolvers.checkout.read_wallet.)"""
     row = await ShopSetting.get_or_none(key=COUPONS_ENABLED)
-    return True if row is None else bool(row.value)
+    return switch_is_on(row.value if row else None)
 
 
 async def set_coupons_enabled(actor: Actor | None, enabled: bool) -> bool:
