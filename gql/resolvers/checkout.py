@@ -334,28 +334,25 @@ async def _record_gift_card_failures(refused: Refused, request: OrderRequest) ->
 # cost ~0.4-0.5 ms of CPU (the query is built anew every time), raw ~0.2 ms. Rows are locked in the
 # order every writer of these tables uses (member coupon, coupon, per-member counter; see
 # cancel_order and coupon_issuing.issue_coupon), so that no two transactions wait on each other.
-_USE_MEMBER_COUPON = "UPDATE member_coupon SET status = ?, used_at = ?, order_id = ? WHERE id = ? AND status = ?"
-_COUNT_USE = "UPDATE coupon SET used_count = used_count + 1 WHERE id = ?"
-_COUNT_MEMBER_USE = "UPDATE coupon_member_count SET used = used + 1 WHERE coupon_id = ? AND member_id = ?"
+# A NULL limit is no limit (`COALESCE`).
+_REDEEM_STEPS = (
+    ("UPDATE member_coupon SET status = ?, used_at = ?, order_id = ? WHERE id = ? AND status = ?",
+     "COUPON_NOT_AVAILABLE"),
+    ("UPDATE coupon SET used_count = used_count + 1 WHERE id = ? AND used_count < COALESCE(?, used_count + 1)",
+     "COUPON_LIMIT_REACHED"),
+    ("UPDATE coupon_member_count SET used = used + 1 WHERE coupon_id = ? AND member_id = ? "
+     "AND used < COALESCE(?, used + 1)", "MEMBER_LIMIT_REACHED"),
+)
 
 
 async def _redeem(member_coupon: MemberCoupon, member_id: int, order_id: int, now: datetime) -> None:
-    """Three conditional updates; any that finds its limit reached refuses (and rolls back the order)."""
+    """Three conditional updates; the first that changes no row refuses (and rolls back the order)."""
     coupon = member_coupon.coupon
-    if not await raw_sql.execute(_USE_MEMBER_COUPON, MemberCouponStatus.USED.value, now, order_id,
-                                 member_coupon.id, MemberCouponStatus.AVAILABLE.value):
-        raise Refused.because("COUPON_NOT_AVAILABLE", f"coupon:{member_coupon.id}")
-    if not await _count_within(_COUNT_USE, "used_count", coupon.total_limit, coupon.id):
-        raise Refused.because("COUPON_LIMIT_REACHED", f"coupon:{member_coupon.id}")
-    if not await _count_within(_COUNT_MEMBER_USE, "used", coupon.per_member_limit, coupon.id, member_id):
-        raise Refused.because("MEMBER_LIMIT_REACHED", f"coupon:{member_coupon.id}")
-
-
-async def _count_within(update: str, column: str, limit: int | None, *keys: int) -> bool:
-    """Add one use unless that reaches past `limit` (None: no limit); whether it was added."""
-    if limit is None:
-        return bool(await raw_sql.execute(update, *keys))
-    return bool(await raw_sql.execute(f"{update} AND {column} < ?", *keys, limit))
+    values = [(MemberCouponStatus.USED.value, now, order_id, member_coupon.id, MemberCouponStatus.AVAILABLE.value),
+              (coupon.id, coupon.total_limit), (coupon.id, member_id, coupon.per_member_limit)]
+    for (update, refusal), params in zip(_REDEEM_STEPS, values, strict=True):
+        if not await raw_sql.execute(update, *params):
+            raise Refused.because(refusal, f"coupon:{member_coupon.id}")
 
 
 def _order_name(cart: Cart) -> str:
