@@ -50,7 +50,7 @@ from models.coupons import (
     UseWindow,
 )
 from models.members import Member
-from models.orders import Order, OrderCoupon, OrderItem, OrderStatus
+from models.orders import Order, OrderCoupon, OrderItem, OrderStatus, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class CartLineInput:
     category_id: int | None = None
     training_card: bool = False
     name: str = ""
+    # The government training-card subsidy on this line (training-card lines only).
+    subsidy: int = 0
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ def clean_cart(data: CartInput) -> Cart:
             problems.append(Problem("INVALID_QUANTITY", f"{where}.quantity"))
         if line.unit_price < 0:
             problems.append(Problem("INVALID_PRICE", f"{where}.unit_price"))
+        if not 0 <= line.subsidy <= line.quantity * line.unit_price or (line.subsidy and not line.training_card):
+            problems.append(Problem("INVALID_PRICE", f"{where}.subsidy"))
         if line.kind not in ProductKind.__members__:
             problems.append(Problem("INVALID_CHOICE", f"{where}.kind"))
             continue
@@ -222,6 +226,8 @@ class OrderRequest:
     idempotency_key: str | None = None
     # (code, amount) pairs: gift cards paying part of the order after discounts.
     gift_cards: list[tuple[str, int]] = field(default_factory=list)
+    # How the rest is paid (a PaymentMethod value); deposits wait for confirmation.
+    payment_method: str = PaymentMethod.CARD.value
 
 
 async def place_order(actor: Actor, member_id: int | None, request: OrderRequest) -> Order:
@@ -229,6 +235,8 @@ async def place_order(actor: Actor, member_id: int | None, request: OrderRequest
     key returns the first order and redeems nothing again."""
     member_id = checkout_member_id(actor, member_id)
     cart = clean_cart(request.cart)
+    if request.payment_method not in PaymentMethod.__members__:
+        raise Refused.because("INVALID_CHOICE", "payment_method")
     key = (request.idempotency_key or "").strip() or None
     ids = list(dict.fromkeys(request.member_coupon_ids))
     wallet = await read_wallet(member_id, ids, key)
@@ -272,15 +280,17 @@ async def _place(wallet: WalletRead, cart: Cart, request: OrderRequest, ids: lis
         if missing:
             raise Refused(*(Problem("NOT_FOUND", f"coupon:{i}") for i in sorted(missing)))
         quote = quote_selection([offer for _, offer in offers], cart)
+        subsidy = sum(line.subsidy for line in request.cart.lines)
+        method, status, paid_at = _payment_terms(request.payment_method, quote.total - subsidy, now)
         order = await Order.create(
             number=f"{seoul_today(now):%Y%m%d}-{secrets.token_hex(6).upper()}", name=_order_name(cart),
             site_id=cart.site_id or member.site_id, member=member, channel=cart.channel,
             list_total=cart.list_total, shipping_fee=cart.shipping_fee, coupon_discount=quote.item_discount,
-            shipping_discount=quote.shipping_discount, paid_amount=quote.total, gifts=quote.gifts,
-            gift_card_amount=sum(amount for _, amount in request.gift_cards), idempotency_key=key, ordered_at=now,
-            paid_at=now,  # checkout orders are paid when placed (the payment date filter reads this)
+            shipping_discount=quote.shipping_discount, subsidy=subsidy, paid_amount=quote.total - subsidy,
+            gifts=quote.gifts, gift_card_amount=sum(amount for _, amount in request.gift_cards),
+            idempotency_key=key, ordered_at=now, payment_method=method, status=status, paid_at=paid_at,
         )
-        items = await _create_items(order, cart, quote)
+        items = await _create_items(order, cart, quote, [line.subsidy for line in request.cart.lines])
         await _insert([OrderCoupon(
             order_id=order.id, member_coupon_id=application.member_coupon_id, discount=application.discount,
             item_id=items[application.line_index].id if application.line_index is not None else None)
@@ -288,16 +298,33 @@ async def _place(wallet: WalletRead, cart: Cart, request: OrderRequest, ids: lis
         coupons_of = {mc.id: mc for mc, _ in offers}
         for application in quote.applications:
             await _redeem(coupons_of[application.member_coupon_id], member.id, order.id, now)
-        await _pay_with_gift_cards(request.gift_cards, quote.total, order.id)
+        await _pay_with_gift_cards(request.gift_cards, quote.total - subsidy, order.id)
     return order
 
 
-async def _create_items(order: Order, cart: Cart, quote: Quote) -> list[OrderItem]:
+DEPOSIT_METHODS = (PaymentMethod.SHOP_ACCOUNT, PaymentMethod.VIRTUAL_ACCOUNT)
+
+
+def _payment_terms(requested: str, to_pay: int, now: datetime):
+    """(method, status, paid_at): nothing to pay is FREE and paid; a deposit to the shop's or a
+    virtual account waits for the operator's confirmation; any other method is paid when placed."""
+    if to_pay == 0:
+        return PaymentMethod.FREE, OrderStatus.PAID, now
+    method = PaymentMethod(requested)
+    if method == PaymentMethod.FREE:
+        raise Refused.because("INVALID_CHOICE", "payment_method")
+    if method in DEPOSIT_METHODS:
+        return method, OrderStatus.AWAITING_DEPOSIT, None
+    return method, OrderStatus.PAID, now
+
+
+async def _create_items(order: Order, cart: Cart, quote: Quote, subsidies: list[int]) -> list[OrderItem]:
     items = [OrderItem(
         order_id=order.id, product_id=line.product_id, product_name=line.name, category_id=line.category_id,
-        kind=line.kind, quantity=line.quantity, unit_price=line.unit_price, list_amount=line.amount,
-        discount=discount, paid_amount=line.amount - discount, training_card=line.training_card,
-    ) for line, discount in zip(cart.lines, quote.line_discounts, strict=True)]
+        kind=line.kind, quantity=line.quantity, unit_price=line.unit_price, list_price=line.unit_price,
+        list_amount=line.amount, discount=discount, subsidy=subsidy, paid_amount=line.amount - discount - subsidy,
+        training_card=line.training_card,
+    ) for line, discount, subsidy in zip(cart.lines, quote.line_discounts, subsidies, strict=True)]
     await _insert(items)
     if items[0].id is None and any(a.line_index is not None for a in quote.applications):
         # bulk_create does not give the ids back; a product coupon's use names its line's item.

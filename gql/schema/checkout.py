@@ -10,7 +10,8 @@ from gql.resolvers.errors import REASONS, Refused
 from gql.schema.catalog import ProductKindEnum
 from gql.schema.common import UserError, payload_of, query_or_error, to_pk
 from gql.schema.coupons import ChannelEnum, MemberCouponNode
-from gql.schema.orders import OrderNode  # the order types live with the orders domain
+from gql.schema.orders import OrderNode, PaymentMethodEnum  # the order types live with the orders domain
+from models.orders import PaymentMethod
 
 
 @strawberry.input
@@ -21,6 +22,7 @@ class CartLineInput:
     product_id: strawberry.ID | None = None
     category_id: strawberry.ID | None = None
     training_card: bool = strawberry.field(default=False, description="Paid by a government training card.")
+    subsidy: int = strawberry.field(default=0, description="Training-card subsidy on this line, in won.")
     name: str = ""
 
 
@@ -36,7 +38,7 @@ class CartInput:
             lines=[checkout.CartLineInput(
                 kind=line.kind.value, quantity=line.quantity, unit_price=line.unit_price,
                 product_id=to_pk(line.product_id, "productId"), category_id=to_pk(line.category_id, "categoryId"),
-                training_card=line.training_card, name=line.name) for line in self.lines],
+                training_card=line.training_card, name=line.name, subsidy=line.subsidy) for line in self.lines],
             channel=self.channel.value, shipping_fee=self.shipping_fee, site_id=to_pk(self.site_id, "siteId"))
 
 
@@ -115,6 +117,8 @@ class PlaceOrderInput:
     coupon_codes: list[str] = strawberry.field(default_factory=list)
     idempotency_key: str | None = None
     gift_cards: list[GiftCardPaymentInput] = strawberry.field(default_factory=list)
+    payment_method: PaymentMethodEnum = strawberry.field(
+        default=PaymentMethod.CARD, description="SHOP_ACCOUNT and VIRTUAL_ACCOUNT orders await a deposit.")
 
 
 @strawberry.type
@@ -155,7 +159,7 @@ class CheckoutMutation:
             cart=input.cart.to_resolver_input(),
             member_coupon_ids=[to_pk(i, "memberCouponIds") for i in input.member_coupon_ids],
             coupon_codes=input.coupon_codes, idempotency_key=input.idempotency_key,
-            gift_cards=[(g.code, g.amount) for g in input.gift_cards])
+            gift_cards=[(g.code, g.amount) for g in input.gift_cards], payment_method=input.payment_method.value)
         return await _order_payload(checkout.place_order(info.context.actor, to_pk(input.member_id, "memberId"),
                                                          request))
 

@@ -98,3 +98,28 @@ async def test_stacking_conflict_and_other_members_coupon(db):
     with pytest.raises(Refused) as foreign:
         await place_order(member_actor(member), None, OrderRequest(cart(10000), member_coupon_ids=[theirs.id]))
     assert foreign.value.codes == ["NOT_FOUND"]
+
+
+async def test_payment_methods_deposits_and_training_card_subsidy(db):
+    from models.orders import PaymentMethod
+
+    member = await make_member()
+    deposit = await place_order(member_actor(member), None,
+                                OrderRequest(cart(50000), payment_method="SHOP_ACCOUNT"))
+    assert (deposit.status, deposit.paid_at, deposit.payment_method) == (
+        OrderStatus.AWAITING_DEPOSIT, None, PaymentMethod.SHOP_ACCOUNT)
+    course = CartInput(lines=[CartLineInput(kind="COURSE", quantity=1, unit_price=320000, training_card=True,
+                                            subsidy=256000)], channel="APP")
+    funded = await place_order(member_actor(member), None, OrderRequest(course, payment_method="TRAINING_CARD"))
+    # paid = list total - subsidy - discount + shipping
+    assert (funded.subsidy, funded.paid_amount, funded.status) == (256000, 64000, OrderStatus.PAID)
+    free = await place_order(member_actor(member), None, OrderRequest(cart(0)))
+    assert free.payment_method == PaymentMethod.FREE
+    with pytest.raises(Refused) as bad:
+        await place_order(member_actor(member), None, OrderRequest(cart(1000), payment_method="BITCOIN"))
+    assert bad.value.codes == ["INVALID_CHOICE"]
+    too_much = CartInput(lines=[CartLineInput(kind="COURSE", quantity=1, unit_price=1000, subsidy=2000,
+                                              training_card=True)], channel="APP")
+    with pytest.raises(Refused) as over:
+        await place_order(member_actor(member), None, OrderRequest(too_much))
+    assert over.value.codes == ["INVALID_PRICE"]
