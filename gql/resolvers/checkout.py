@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import lru_cache
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -145,7 +145,7 @@ class WalletRead:
 # into the ORM's models. Through the ORM these were five to seven queries: about half of an order's
 # CPU in `redemption`, and ~4.5 of `validate`'s ~5.5 ms of CPU (select_related over 30 coupons),
 # where this query and its hydration take ~1.5 ms.
-@cache
+@lru_cache(maxsize=64)  # one text per number of chosen coupons: bounded, as clients choose that number
 def _wallet_sql(chosen_count: int | None) -> str:
     """`chosen_count`: how many member coupon ids the query is given; None: every AVAILABLE one."""
     chosen = ("mc.status = ?" if chosen_count is None

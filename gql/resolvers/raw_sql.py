@@ -3,10 +3,11 @@
 SQL stays in the ORM unless a measured hot path needs raw SQL (shared/STYLE.md); the
 raw queries themselves sit in the resolver modules that run them, each with a comment
 naming its benchmark. This module only makes them portable: the SQL is written with `?`
-placeholders (SQLite's), numbered `$1, $2, ...` for PostgreSQL; values are always bound,
-never formatted into the text; and selected columns come back as the same model instances
-the ORM would build (its own per-field conversion, so SQLite's text timestamps and JSON
-read back exactly as through a queryset).
+placeholders (SQLite's; no other `?` may appear in the text), numbered `$1, $2, ...` for
+PostgreSQL; values are always bound, never formatted into the text; and selected columns
+come back as the same model instances the ORM would build, through `Model._init_from_db`,
+which Tortoise's own executor calls for each row (its per-field conversion, so SQLite's
+text timestamps and JSON read back exactly as through a queryset).
 """
 
 from __future__ import annotations
