@@ -33,7 +33,7 @@ from web.console import (
     render,
 )
 from web.giftcard_form import NEW_CAMPAIGN, parse_campaign_form
-from web.jobs import progress_context
+from web.jobs import progress_context, start_more
 from web.serials import code_shown_to
 
 PAGE_SIZE = 20
@@ -184,19 +184,11 @@ async def cards_add(request: Request) -> Response:
     campaign = await campaign_from_path(request)
     if campaign is None:
         return no_such_campaign(request)
-    count = str((await request.form()).get("count", "")).strip().replace(",", "")
-    try:
-        job = await giftcards.add_cards(actor_of(request), campaign.id, int(count) if count.isdigit() else 0)
-    except Refused as refused:
-        context = {**await _generation_context(request, campaign),
-                   "generation_error": " ".join(problem_messages(request, refused).values())}
-        return await _section(request, campaign, "generation", context, 422)
-    notice = gettext(request, "%(count)s more cards are being made.") % {"count": f"{int(count):,}"}
-    if not is_fragment_request(request):
-        flash(request, notice)
-        return redirect(request, f"/admin/giftcards/{campaign.id}")
-    return await _section(request, campaign, "generation", {**await progress_context(job),
-                                                            "generation_notice": notice})
+    return await start_more(
+        request, lambda n: giftcards.add_cards(actor_of(request), campaign.id, n),
+        lambda block, context, status=200: _section(request, campaign, block, context, status),
+        lambda: _generation_context(request, campaign),
+        gettext(request, "%(count)s more cards are being made."), f"/admin/giftcards/{campaign.id}")
 
 
 @console_view(change=True)

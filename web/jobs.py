@@ -14,7 +14,16 @@ from starlette.responses import Response
 from gql.resolvers import jobs
 from gql.resolvers.errors import Refused
 from models.jobs import Job, JobStatus
-from web.console import actor_of, console_view, refuse, render
+from web.console import (
+    actor_of,
+    console_view,
+    flash,
+    is_fragment_request,
+    problem_messages,
+    redirect,
+    refuse,
+    render,
+)
 
 JOB_DONE = "job-done"
 
@@ -50,3 +59,23 @@ async def job_download(request: Request) -> Response:
         return refuse(request, "NOT_FOUND", 404)
     disposition = f"attachment; filename*=UTF-8''{quote(file.filename)}"
     return Response(file.data, media_type=file.content_type, headers={"Content-Disposition": disposition})
+
+
+async def start_more(request, start, section, generation_context, notice: str, page_url: str):
+    """"Make N more" (serial codes, gift cards): parse the count, `start(n)` the job, and answer with
+    the generation section (its progress bar, or the refusal at 422); a plain form post is redirected.
+
+    `section(block, context, status_code)` renders a section of the campaign page; `notice` is a
+    translated message with a `%(count)s` placeholder."""
+    count = str((await request.form()).get("count", "")).strip().replace(",", "")
+    try:
+        job = await start(int(count) if count.isdigit() else 0)
+    except Refused as refused:
+        context = {**await generation_context(),
+                   "generation_error": " ".join(problem_messages(request, refused).values())}
+        return await section("generation", context, 422)
+    message = notice % {"count": f"{int(count):,}"}
+    if not is_fragment_request(request):
+        flash(request, message)
+        return redirect(request, page_url)
+    return await section("generation", {**await progress_context(job), "generation_notice": message})

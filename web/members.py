@@ -23,6 +23,7 @@ from web.console import (
     problem_messages,
     query_without_page,
     redirect,
+    refuse,
     render,
 )
 from web.coupons import render_coupons
@@ -68,8 +69,7 @@ async def member_detail(request: Request) -> Response:
     try:
         member = await members.get_member(actor, int(request.path_params["member_id"]))
     except Refused:
-        return render(request, "error.html", {"message": gettext(request, "No such member."), "code": "NOT_FOUND"},
-                      status_code=404)
+        return refuse(request, "NOT_FOUND", 404, gettext(request, "No such member."))
     history = await audit.list_audit_entries(
         actor, audit.AuditFilter(entity_type="Member", entity_id=str(member.id)), PageRequest(first=10)
     )
@@ -105,8 +105,7 @@ async def member_edit(request: Request) -> Response:
     try:
         member = await members.get_member(actor, member_id)
     except Refused:
-        return render(request, "error.html", {"message": gettext(request, "No such member."), "code": "NOT_FOUND"},
-                      status_code=404)
+        return refuse(request, "NOT_FOUND", 404, gettext(request, "No such member."))
     values = {"name": member.name, "phone": member.phone, "email": member.email, "grade": member.grade.value,
               "birthday": member.birthday.isoformat() if member.birthday else "", "is_active": member.is_active}
     errors: dict[str, str] = {}

@@ -21,6 +21,7 @@ from web.console import (
     problem_messages,
     query_without_page,
     redirect,
+    refuse,
     render,
 )
 from web.coupon_labels import LABELS as COUPON_LABELS
@@ -116,8 +117,7 @@ async def _order_context(request: Request) -> dict | None:
 
 
 def _no_such_order(request: Request) -> Response:
-    return render(request, "error.html", {"message": gettext(request, "No such order."), "code": "NOT_FOUND"},
-                  status_code=404)
+    return refuse(request, "NOT_FOUND", 404, gettext(request, "No such order."))
 
 
 @console_view()

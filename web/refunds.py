@@ -24,6 +24,7 @@ from web.console import (
     problem_messages,
     query_without_page,
     redirect,
+    refuse,
     render,
 )
 from web.coupon_labels import LABELS as COUPON_LABELS
@@ -128,8 +129,7 @@ async def _detail_context(request: Request) -> dict | None:
 
 
 def _no_such_refund(request: Request) -> Response:
-    return render(request, "error.html", {"message": gettext(request, "No such refund."), "code": "NOT_FOUND"},
-                  status_code=404)
+    return refuse(request, "NOT_FOUND", 404, gettext(request, "No such refund."))
 
 
 @console_view()
