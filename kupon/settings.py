@@ -29,6 +29,8 @@ MODEL_MODULES = [
     "models.refunds",
     "models.training",
     "models.notices",
+    "models.activity",
+    "models.segments",
 ]
 
 
@@ -54,6 +56,15 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     # None: STARTTLS when the server offers it (aiosmtplib's default); True: required; False: never.
     smtp_starttls: bool | None = None
+    # SMS/LMS and Kakao gateways (kupon.messaging); an empty base URL means "not configured".
+    sms_base_url: str = ""
+    kakao_base_url: str = ""
+    gateway_api_key: str = ""
+    gateway_api_secret: str = field(default="", repr=False)
+    gateway_connect_timeout: float = 3.0
+    gateway_read_timeout: float = 10.0
+    sms_sender_number: str = ""
+    kakao_sender_key: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -73,6 +84,7 @@ class Settings:
             port=int(env.get("KUPON_PORT", "8000")),
             session_max_age=int(env.get("KUPON_SESSION_MAX_AGE", str(8 * 3600))),
             **_notice_settings(env),
+            **_gateway_settings(env),
         )
 
     @property
@@ -117,6 +129,27 @@ def _notice_settings(env) -> dict:
         "smtp_user": env.get("KUPON_SMTP_USER", ""),
         "smtp_password": env.get("KUPON_SMTP_PASSWORD", ""),
         "smtp_starttls": _flag(env.get("KUPON_SMTP_STARTTLS")),
+    }
+
+
+def _gateway_settings(env) -> dict:
+    """SMS and Kakao gateway settings; a gateway URL without the API key and secret is refused at start-up."""
+    urls = {name: env.get(f"KUPON_{name.upper()}", "").strip().rstrip("/")
+            for name in ("sms_base_url", "kakao_base_url")}
+    key, secret = env.get("KUPON_GATEWAY_API_KEY", "").strip(), env.get("KUPON_GATEWAY_API_SECRET", "")
+    for name, url in urls.items():
+        if url and urlsplit(url).scheme not in {"http", "https"}:
+            raise RuntimeError(f"KUPON_{name.upper()} must be an http:// or https:// URL")
+        if url and not (key and secret):
+            raise RuntimeError(f"KUPON_GATEWAY_API_KEY and _SECRET must be set with KUPON_{name.upper()}")
+    return {
+        **urls,
+        "gateway_api_key": key,
+        "gateway_api_secret": secret,
+        "gateway_connect_timeout": float(env.get("KUPON_GATEWAY_CONNECT_TIMEOUT") or "3"),
+        "gateway_read_timeout": float(env.get("KUPON_GATEWAY_READ_TIMEOUT") or "10"),
+        "sms_sender_number": env.get("KUPON_SMS_SENDER_NUMBER", "").strip(),
+        "kakao_sender_key": env.get("KUPON_KAKAO_SENDER_KEY", "").strip(),
     }
 
 

@@ -13,7 +13,11 @@ class Role(StrEnum):
 
 
 class ApiKeyScope(StrEnum):
+    """READ: dashboards read shop data. INTEGRATION: the shop's back end writes member
+    activity (visits, points, tags, member details) and nothing else."""
+
     READ = "READ"
+    INTEGRATION = "INTEGRATION"
 
 
 class Operator(Model):

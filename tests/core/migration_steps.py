@@ -112,13 +112,33 @@ SEEDS: dict[str, list[str]] = {
         "INSERT INTO training_enrolment (id, item_id, course_id, cohort_year, cohort_round, status, trainee_name, "
         "resident_number, card_number, card_last4) VALUES (1, 1, 1, 2026, 1, 'APPLIED', '김민준', 'x', 'y', '1234')",
     ],
+    "0008_segments_and_activity": [
+        f"INSERT INTO member_visit (id, member_id, site_id, channel, at) VALUES (1, 1, 1, 'APP', '{NOW}')",
+        "INSERT INTO point_entry (id, member_id, kind, amount, reason, at, external_id) "
+        f"VALUES (1, 1, 'EARN', 500, '구매 적립', '{NOW}', 'p-1')",
+        f"INSERT INTO member_tag (id, member_id, tag, tagged_at) VALUES (1, 1, '단골', '{NOW}')",
+        "INSERT INTO grade_change (id, member_id, from_grade, to_grade, at) "
+        f"VALUES (1, 1, 'BASIC', 'VIP', '{NOW}')",
+        "INSERT INTO marketing_consent (id, member_id, channel, granted, changed_at, source) "
+        f"VALUES (1, 1, 'SMS', true, '{NOW}', 'signup')",
+        "INSERT INTO segment (id, name, description, kind, tree, size, computed_for, computed_at, is_deleted, "
+        f"created_at, updated_at) VALUES (1, '신규', '', 'CUSTOM', '{{}}', 1, '2026-01-01', '{NOW}', false, "
+        f"'{NOW}', '{NOW}')",
+        "INSERT INTO segment_snapshot (id, segment_id, day, size, computed_at, tree) "
+        f"VALUES (1, 1, '2026-01-01', 1, '{NOW}', '{{}}')",
+        "INSERT INTO segment_member (id, segment_id, day, member_id) VALUES (1, 1, '2026-01-01', 1)",
+        "INSERT INTO coupon_audience (id, coupon_id, segment_id) VALUES (1, 1, 1)",
+        "INSERT INTO serial_audience (id, campaign_id, segment_id) VALUES (1, 1, 1)",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
                     "order_coupon", "coupon_member_count", "coupon_trigger", "serial_campaign", "serial_reward",
                     "serial_registration", "serial_member_count", "failed_registration", "gift_card_campaign",
                     "gift_card", "gift_card_redemption", "payment_record", "carrier", "shipment", "invoice_upload",
-                    "refund_request", "member_message", "training_enrolment", "notice"]
+                    "refund_request", "member_message", "training_enrolment", "notice", "member_visit",
+                    "point_entry", "member_tag", "grade_change", "marketing_consent", "segment", "segment_snapshot",
+                    "segment_member", "coupon_audience", "serial_audience"]
 
 
 def migration_names() -> list[str]:
