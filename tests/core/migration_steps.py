@@ -130,6 +130,23 @@ SEEDS: dict[str, list[str]] = {
         "INSERT INTO coupon_audience (id, coupon_id, segment_id) VALUES (1, 1, 1)",
         "INSERT INTO serial_audience (id, campaign_id, segment_id) VALUES (1, 1, 1)",
     ],
+    "0009_legacy_coupons": [
+        "INSERT INTO legacy_coupon (id, site_id, kind, number, name, description, benefit, issue_from, issue_to, "
+        "issue_days, issue_status, paper_method, paper_code, issued_count, used_count, available_count, "
+        "target_coupon_id, target_serial_id, stage, created_at, updated_at) VALUES (1, 1, 'PAPER', '55154614', "
+        "'종이쿠폰', '', '1,000원 할인', NULL, NULL, 12, 'AVAILABLE', 'RANDOM_SERIALS', '', 1, 0, 1, 1, 1, "
+        f"'REQUESTED', '{NOW}', '{NOW}')",
+        "INSERT INTO legacy_record (id, legacy_coupon_id, row_key, member_login_id, member_id, code, issued_at, "
+        "order_ref, member_coupon_id, moved_at, created_at) VALUES (1, 1, 'k1', 'kim001', 1, 'YVV0Q3IK', "
+        f"'{NOW}', '', 1, '{NOW}', '{NOW}')",
+        f"INSERT INTO legacy_trigger (id, event, legacy_coupon_id, note, created_at) VALUES (1, 'BIRTHDAY_ANNIVERSARY', "
+        f"1, '', '{NOW}')",
+        "INSERT INTO migration_application (id, applicant_name, applicant_email, applicant_phone, wished_date, "
+        "consent, consented_at, status, moved_count, already_count, unmatched_count, submitted_by, created_at, "
+        f"updated_at) VALUES (1, 'x', 'y', 'z', '2026-01-05', true, '{NOW}', 'SUBMITTED', 0, 0, 0, "
+        f"'operator:admin', '{NOW}', '{NOW}')",
+        "INSERT INTO migration_application_coupon (id, application_id, legacy_coupon_id) VALUES (1, 1, 1)",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
@@ -138,7 +155,8 @@ SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "op
                     "gift_card", "gift_card_redemption", "payment_record", "carrier", "shipment", "invoice_upload",
                     "refund_request", "member_message", "training_enrolment", "notice", "member_visit",
                     "point_entry", "member_tag", "grade_change", "marketing_consent", "segment", "segment_snapshot",
-                    "segment_member", "coupon_audience", "serial_audience"]
+                    "segment_member", "coupon_audience", "serial_audience", "legacy_coupon", "legacy_record",
+                    "legacy_trigger", "migration_application", "migration_application_coupon"]
 
 
 def migration_names() -> list[str]:
