@@ -143,6 +143,7 @@ def load_job_functions() -> None:
     import gql.resolvers.notices  # noqa: F401
     import gql.resolvers.order_export  # noqa: F401
     import gql.resolvers.refund_export  # noqa: F401
+    import gql.resolvers.segments  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
     import gql.resolvers.stats_export  # noqa: F401
 
