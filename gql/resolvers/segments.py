@@ -301,7 +301,8 @@ async def members_as_of(actor: Actor, segment_id: int, day: date, view: str, pag
     if view == "MEMBERS" or previous is None:
         ids_sql = this_day if view != "LEFT" else None
     elif view == "ENTERED":
-        ids_sql = f"{this_day} AND member_id NOT IN (SELECT member_id FROM segment_member WHERE segment_id = ? AND day = ?)"
+        ids_sql = (f"{this_day} AND member_id NOT IN "
+                   "(SELECT member_id FROM segment_member WHERE segment_id = ? AND day = ?)")
         params += [segment.id, day_param(previous)]
     else:
         ids_sql = ("SELECT member_id FROM segment_member WHERE segment_id = ? AND day = ? AND member_id NOT IN "
