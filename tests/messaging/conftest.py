@@ -1,4 +1,5 @@
-"""The fake gateway on loopback (one per session, reset for each test) and providers pointed at it."""
+"""The fake gateway on loopback (one per session, reset for each test), providers pointed at it,
+and the SMTP server fixture of the gift-card notice tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 from kupon.messaging import Providers
 from kupon.messaging.fake_gateway import running_fake_gateway
 from kupon.settings import Settings
+from tests.giftcards.test_notices import smtp  # noqa: F401 - the aiosmtpd fixture (an Inbox on loopback)
 
 SENDER_NUMBER = "0212345678"
 SENDER_KEY = "kakao-sender-key-1"

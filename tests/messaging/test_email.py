@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from kupon.messaging import Channel, OutboundMessage, PermanentSendError, Providers, TransientSendError
 from kupon.settings import Settings
 from kupon.throwaway_postgres import free_port
-from tests.giftcards.test_notices import WAIT, Inbox
 
 UNSUBSCRIBE = "https://shop.test/unsubscribe/t0k3n"
 
 
-class RefusingInbox(Inbox):
-    """Refuses the recipients listed in `refusals` with their SMTP reply."""
+def refuse(inbox, refusals: dict[str, str]) -> None:
+    """Make the SMTP server answer RCPT TO for these addresses with these replies."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.refusals: dict[str, str] = {}
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
-        if address in self.refusals:
-            return self.refusals[address]
+    async def handle_RCPT(server, session, envelope, address, rcpt_options) -> str:
+        if address in refusals:
+            return refusals[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-
-@pytest.fixture
-def inbox():
-    found = RefusingInbox()
-    controller = Controller(found, hostname="127.0.0.1", port=free_port(), ready_timeout=WAIT)
-    controller.start()
-    found.port = controller.port
-    yield found
-    controller.stop()
+    inbox.handle_RCPT = handle_RCPT  # aiosmtpd looks the hook up on each command
 
 
 def smtp_settings(port: int) -> Settings:
@@ -47,13 +33,13 @@ def advert(to: str = "member@mail.test", key: str = "run-3:member-9") -> Outboun
                            unsubscribe_url=UNSUBSCRIBE)
 
 
-async def test_advertising_email_arrives_with_subject_body_and_unsubscribe_headers(inbox):
-    async with Providers.from_settings(smtp_settings(inbox.port)) as providers:
+async def test_advertising_email_arrives_with_subject_body_and_unsubscribe_headers(smtp):
+    async with Providers.from_settings(smtp_settings(smtp.port)) as providers:
         result = await providers.send(advert())
         again = await providers.send(advert())
 
     assert result.channel is Channel.EMAIL
-    first, second = inbox.messages
+    first, second = smtp.messages
     assert first["Subject"] == "(광고) 가을 쿠폰이 도착했어요" and first["To"] == "member@mail.test"
     assert first["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
     assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -63,22 +49,22 @@ async def test_advertising_email_arrives_with_subject_body_and_unsubscribe_heade
     assert first["Message-ID"] == second["Message-ID"] == result.message_id == again.message_id
 
 
-async def test_informational_email_has_no_unsubscribe_header(inbox):
-    async with Providers.from_settings(smtp_settings(inbox.port)) as providers:
+async def test_informational_email_has_no_unsubscribe_header(smtp):
+    async with Providers.from_settings(smtp_settings(smtp.port)) as providers:
         await providers.send(OutboundMessage(Channel.EMAIL, "m@mail.test", "동의 현황 안내", "k", subject="안내"))
-    [message] = inbox.messages
+    [message] = smtp.messages
     assert message["List-Unsubscribe"] is None and message.get_content_type() == "text/plain"
 
 
-async def test_smtp_5xx_is_permanent_and_4xx_transient(inbox):
-    inbox.refusals = {"gone@mail.test": "550 5.1.1 No such user", "full@mail.test": "452 4.2.2 Mailbox full"}
-    async with Providers.from_settings(smtp_settings(inbox.port)) as providers:
+async def test_smtp_5xx_is_permanent_and_4xx_transient(smtp):
+    refuse(smtp, {"gone@mail.test": "550 5.1.1 No such user", "full@mail.test": "452 4.2.2 Mailbox full"})
+    async with Providers.from_settings(smtp_settings(smtp.port)) as providers:
         with pytest.raises(PermanentSendError) as gone:
             await providers.send(advert(to="gone@mail.test"))
         with pytest.raises(TransientSendError) as full:
             await providers.send(advert(to="full@mail.test"))
     assert (gone.value.reason_code, full.value.reason_code) == ("SMTP_550", "SMTP_452")
-    assert inbox.messages == []
+    assert smtp.messages == []
 
 
 async def test_unreachable_server_is_transient_and_no_server_is_not_configured():

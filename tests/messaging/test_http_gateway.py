@@ -20,6 +20,7 @@ from kupon.messaging import (
     RateLimited,
     TransientSendError,
 )
+from kupon.messaging.fake_gateway import running_fake_gateway
 from kupon.messaging.http_gateway import SMS_PATH, signed_headers
 from kupon.settings import Settings
 from kupon.throwaway_postgres import free_port
@@ -201,3 +202,11 @@ def test_gateway_settings_from_the_environment():
         Settings.from_env({"KUPON_KAKAO_BASE_URL": "https://kakao.example"})
     with pytest.raises(RuntimeError, match="http"):
         Settings.from_env({**env, "KUPON_SMS_BASE_URL": "ftp://sms.example"})
+
+
+async def test_fake_gateway_in_its_own_process_for_benchmarks():
+    with running_fake_gateway(process=True) as own:
+        async with Providers.from_settings(gateway_settings(own)) as providers:
+            result = await providers.send(sms())
+        assert [r.message_id for r in own.delivered()] == [result.message_id]
+        assert own.stats() == {"accepted": 1}
