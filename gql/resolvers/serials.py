@@ -8,7 +8,8 @@ client address.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -134,11 +135,20 @@ AUDITED = ["name", "channels", "register_from", "register_to", "member_grades", 
            "per_member_limit", "status"]
 
 
-async def create_serial_campaign(actor: Actor, data: SerialInput) -> SerialCampaign:
+async def create_serial_campaign(actor: Actor, data: SerialInput,
+                                 given_codes: Collection[str] | None = None) -> SerialCampaign:
     """FIXED: the one code is claimed now (typed in or generated). RANDOM: the codes are made by a
-    background job (a million take a while); its progress is on the campaign's latest job."""
+    background job (a million take a while); its progress is on the campaign's latest job.
+    RANDOM with `given_codes` (legacy paper serials, SPEC 3): exactly those codes, claimed now
+    (normalised; quantity = how many), no job; refused with IMPORT_CODE_TAKEN, and nothing kept,
+    when one of them is already a code of any kind."""
     require_change_shop(actor)
+    if given_codes is not None:
+        given = {normalise_code(c) for c in given_codes} - {""}
+        data = replace(data, quantity_limit=len(given) or None)
     values = await _clean(data)
+    if given_codes is not None and values["type"] == SerialType.RANDOM:
+        return await _create_with_codes(actor, values, data.rewards, given)
     fixed_code = normalise_code(data.fixed_code)
     if values["type"] == SerialType.FIXED and fixed_code and not 4 <= len(fixed_code) <= 40:
         raise Refused.because("INVALID_CODE_PATTERN", "fixed_code")
@@ -154,6 +164,20 @@ async def create_serial_campaign(actor: Actor, data: SerialInput) -> SerialCampa
             raise
     else:
         await start_job(actor, GENERATE_JOB, {"campaign_id": campaign.id, "target": campaign.quantity_limit})
+    return campaign
+
+
+async def _create_with_codes(actor: Actor, values: dict, rewards: list[tuple[int, int]],
+                             codes: set[str]) -> SerialCampaign:
+    async with in_transaction():
+        campaign = await SerialCampaign.create(**values)
+        await _replace_rewards(campaign, rewards)
+        await record_change(actor, "serial.create", campaign, after=snapshot(campaign, AUDITED))
+    claimed = await claim_codes(CodeKind.SERIAL, codes, campaign.id)
+    if len(claimed) < len(codes):
+        await Code.filter(serial_campaign_id=campaign.id).delete()
+        await campaign.delete()
+        raise Refused.because("IMPORT_CODE_TAKEN", "codes")
     return campaign
 
 
