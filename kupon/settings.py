@@ -31,6 +31,7 @@ MODEL_MODULES = [
     "models.notices",
     "models.activity",
     "models.segments",
+    "models.campaigns",
     "models.legacy",
 ]
 

@@ -147,6 +147,24 @@ SEEDS: dict[str, list[str]] = {
         f"'operator:admin', '{NOW}', '{NOW}')",
         "INSERT INTO migration_application_coupon (id, application_id, legacy_coupon_id) VALUES (1, 1, 1)",
     ],
+    "0010_campaigns": [
+        "INSERT INTO campaign (id, name, message_type, channel, fallback_to_sms, subject, text, coupon_block, targets, "
+        "schedule, repeat_every_days, repeat_time, start_date, visited_within_days, skip_messaged_within_days, "
+        "never_twice, performance_days, status, created_by_id, created_at, updated_at) VALUES (1, '신규 첫 구매', "
+        "'ADVERTISING', 'FRIENDTALK', false, '', '첫 구매 쿠폰', 'null', '{\"segment_ids\": [1]}', 'REPEAT', 1, "
+        f"'10:00', '2026-01-02', null, null, true, 7, 'SCHEDULED', 1, '{NOW}', '{NOW}')",
+        "INSERT INTO campaign_run (id, campaign_id, scheduled_for, status, targets, excluded, sent, failed, "
+        f"pause_reason) VALUES (1, 1, '{NOW}', 'DONE', 1, '{{}}', 1, 0, '')",
+        "INSERT INTO campaign_message (id, run_id, campaign_id, member_id, channel, recipient, subject, text, status, "
+        "reason, provider_message_id, price, attempts, queued_at, sent_at) VALUES (1, 1, 1, 1, 'FRIENDTALK', "
+        f"'010-1234-5678', '', '(광고) 첫 구매 쿠폰', 'SENT', '', 'm-1', 15, 1, '{NOW}', '{NOW}')",
+        f"INSERT INTO credit_entry (id, kind, amount, note, at) VALUES (1, 'TOP_UP', 10000, '충전', '{NOW}')",
+        "INSERT INTO coupon_message_template (id, operator_id, channel, text, coupon_block, updated_at) "
+        f"VALUES (1, 1, 'FRIENDTALK', '안녕하세요', '{{}}', '{NOW}')",
+        f"INSERT INTO opt_out (id, member_id, channel, via, at) VALUES (1, 1, 'SMS', 'CALL_080', '{NOW}')",
+        "INSERT INTO compliance_event (id, campaign_id, run_id, kind, reason, detail, at) "
+        f"VALUES (1, 1, 1, 'RUN_DEFERRED', 'NIGHT_BAN', '{{}}', '{NOW}')",
+    ],
 }
 SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "operator", "api_key", "audit_entry",
                     "job", "job_file", "coupon", "coupon_code", "shop_order", "order_item", "member_coupon",
@@ -155,7 +173,9 @@ SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "op
                     "gift_card", "gift_card_redemption", "payment_record", "carrier", "shipment", "invoice_upload",
                     "refund_request", "member_message", "training_enrolment", "notice", "member_visit",
                     "point_entry", "member_tag", "grade_change", "marketing_consent", "segment", "segment_snapshot",
-                    "segment_member", "coupon_audience", "serial_audience", "legacy_coupon", "legacy_record",
+                    "segment_member", "coupon_audience", "serial_audience",
+                    "campaign", "campaign_run", "campaign_message", "credit_entry", "coupon_message_template", "opt_out",
+                    "compliance_event", "legacy_coupon", "legacy_record",
                     "legacy_trigger", "migration_application", "migration_application_coupon"]
 
 
