@@ -244,6 +244,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "SEGMENT_BUILTIN": ("Built-in groups cannot be changed.", "기본 그룹은 변경할 수 없습니다."),
     "SEGMENT_NO_SNAPSHOT": ("The segment was not computed for that day.", "그날 계산된 세그먼트 결과가 없습니다."),
     "NOT_IN_AUDIENCE": ("The member is not in the coupon's audience.", "쿠폰 대상 회원이 아닙니다."),
+    "SERIAL_NOT_IN_AUDIENCE": ("This serial code is only for members of certain groups.",
+                               "지정된 회원 그룹만 등록할 수 있는 시리얼 코드입니다."),
+    "MEMBER_INACTIVE": ("The member's account is not active.", "활동 중인 회원이 아닙니다."),
 }
 
 
