@@ -247,6 +247,27 @@ REASONS: dict[str, tuple[str, str]] = {
     "SERIAL_NOT_IN_AUDIENCE": ("This serial code is only for members of certain groups.",
                                "지정된 회원 그룹만 등록할 수 있는 시리얼 코드입니다."),
     "MEMBER_INACTIVE": ("The member's account is not active.", "활동 중인 회원이 아닙니다."),
+    # Campaign delivery (gql/resolvers/campaign_dispatch.py, campaign_targets.py, opt_out.py, messaging_settings.py)
+    "NO_CONSENT": ("The member has not consented to advertising on this channel.",
+                   "이 채널의 광고성 정보 수신에 동의하지 않은 회원입니다."),
+    "NO_CONTACT": ("The member has no phone number or e-mail address for this channel.",
+                   "이 채널로 보낼 휴대폰 번호나 이메일 주소가 없는 회원입니다."),
+    "RECENTLY_MESSAGED": ("The member received a message within the set period.", "설정한 기간 안에 메시지를 받은 회원입니다."),
+    "NOT_VISITED": ("The member did not visit within the set period.", "설정한 기간 안에 방문하지 않은 회원입니다."),
+    "NIGHT_BAN": ("Advertising is not sent from 21:00 to 07:59:59 (Asia/Seoul): it waits until 08:00.",
+                  "광고성 메시지는 21:00~07:59:59(한국 시간)에 보내지 않습니다. 08:00에 이어서 보냅니다."),
+    "CREDIT_EXHAUSTED": ("The message credit would be overdrawn: top it up to go on.",
+                         "메시지 이용권 잔액이 부족합니다. 충전하면 이어서 보냅니다."),
+    "OPT_OUT_NUMBER_MISSING": ("Set the shop's free 080 opt-out number before sending advertising.",
+                               "광고성 메시지를 보내려면 먼저 080 무료 수신거부 번호를 설정하세요."),
+    "SEND_ATTEMPTS_EXHAUSTED": ("The message failed after every retry.", "재시도를 모두 했지만 보내지 못했습니다."),
+    "CAMPAIGN_NOT_SENDING": ("The campaign was cancelled or stopped.", "취소되었거나 중단된 캠페인입니다."),
+    "INVALID_OPT_OUT_NUMBER": ("Enter a free 080 number such as 080-123-4567.",
+                               "080-123-4567 형식의 무료 수신거부 번호를 입력하세요."),
+    "INVALID_RATE": ("Enter a whole number of messages per second, 1 or more.", "초당 보낼 메시지 수를 1 이상의 정수로 입력하세요."),
+    "INVALID_URL": ("Enter an address starting with http:// or https://.", "http:// 또는 https://로 시작하는 주소를 입력하세요."),
+    "UNSUBSCRIBE_LINK_INVALID": ("This unsubscribe link is not valid.", "올바른 수신거부 링크가 아닙니다."),
+    "INVALID_OPT_OUT_CHANNEL": ("Choose SMS, KAKAO or EMAIL.", "SMS, KAKAO, EMAIL 중에서 선택하세요."),
 }
 
 
