@@ -17,7 +17,7 @@ DOMAINS = [
     ("refunds", "Refunds", None),
     ("training", "Training-card orders", None),
     ("stats", "Statistics", None),
-    ("segments", "Segments", 7),
+    ("segments", "Segments", None),
     ("campaigns", "Campaigns", 9),
     ("migration", "Legacy migration", 8),
     ("audit", "Audit log", None),

@@ -19,6 +19,7 @@ from web import (
     members,
     orders,
     refunds,
+    segments,
     serials,
     shipping,
     stats,
@@ -44,6 +45,7 @@ def console_routes() -> list[Route]:
         *order_routes(),
         *shipping_routes(),
         *stats_routes(),
+        *segment_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -180,4 +182,22 @@ def stats_routes() -> list[Route]:
         Route("/stats/monthly", stats.monthly_stats, name="stats_monthly"),
         Route("/stats/products", stats.product_stats, name="stats_products"),
         Route("/stats/export", stats.stats_export, methods=["POST"], name="stats_export"),
+    ]
+
+
+def segment_routes() -> list[Route]:
+    """The segments screen (web/segments.py): list, editor with its builder and live count, one
+    segment's page and its sections (summary, members as of a day), recompute and delete."""
+    one = "/segments/{segment_id:int}"
+    return [
+        Route("/segments", segments.segment_list, name="segments"),
+        Route("/segments/new", segments.segment_new, methods=["GET", "POST"], name="segment_new"),
+        Route("/segments/builder", segments.segment_builder, methods=["POST"], name="segment_builder"),
+        Route("/segments/preview", segments.segment_preview, methods=["POST"], name="segment_preview"),
+        Route(one, segments.segment_detail, name="segment"),
+        Route(f"{one}/edit", segments.segment_edit, methods=["GET", "POST"], name="segment_edit"),
+        Route(f"{one}/summary", segments.segment_summary, name="segment_summary"),
+        Route(f"{one}/members", segments.segment_members, name="segment_members"),
+        Route(f"{one}/recompute", segments.segment_recompute, methods=["POST"], name="segment_recompute"),
+        Route(f"{one}/delete", segments.segment_delete, methods=["POST"], name="segment_delete"),
     ]
