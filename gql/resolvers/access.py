@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from gql.resolvers.errors import Refused
-from models.access import Role
+from models.access import ApiKeyScope, Role
 
 
 class ActorKind(StrEnum):
@@ -27,6 +27,12 @@ class Actor:
     label: str = "anonymous"
     role: Role | None = None
     member_id: int | None = None
+    # API keys only: READ (dashboards) or INTEGRATION (the shop's back end writing member activity).
+    scope: ApiKeyScope | None = None
+
+    @property
+    def is_integration_key(self) -> bool:
+        return self.kind == ActorKind.API_KEY and self.scope == ApiKeyScope.INTEGRATION
 
     @property
     def is_operator(self) -> bool:
@@ -34,12 +40,19 @@ class Actor:
 
     @property
     def can_read_shop(self) -> bool:
-        """Operators of any role and read-only API keys see shop-wide data."""
-        return self.kind in (ActorKind.OPERATOR, ActorKind.API_KEY)
+        """Operators of any role and read-only API keys see shop-wide data; integration keys
+        see nothing (they only write member activity)."""
+        return self.kind == ActorKind.OPERATOR or (self.kind == ActorKind.API_KEY and not self.is_integration_key)
 
     @property
     def can_change_shop(self) -> bool:
         return self.is_operator and self.role in (Role.OWNER, Role.OPERATOR)
+
+    @property
+    def can_write_activity(self) -> bool:
+        """Visits, points, tags, consents and member details from the shop's back end: integration
+        keys, and operators who can change the shop."""
+        return self.is_integration_key or self.can_change_shop
 
     @property
     def is_owner(self) -> bool:
@@ -68,6 +81,13 @@ def require_change_shop(actor: Actor) -> None:
     if actor.kind == ActorKind.ANONYMOUS:
         raise Refused.because("UNAUTHENTICATED")
     if not actor.can_change_shop:
+        raise Refused.because("FORBIDDEN")
+
+
+def require_write_activity(actor: Actor) -> None:
+    if actor.kind == ActorKind.ANONYMOUS:
+        raise Refused.because("UNAUTHENTICATED")
+    if not actor.can_write_activity:
         raise Refused.because("FORBIDDEN")
 
 

@@ -21,7 +21,7 @@ from gql.resolvers.access import ANONYMOUS, Actor, ActorKind, require_change_sho
 from gql.resolvers.audit import record_change, snapshot
 from gql.resolvers.errors import Problem, Refused
 from kupon.timeutil import now_utc
-from models.access import ApiKey, Operator, Role
+from models.access import ApiKey, ApiKeyScope, Operator, Role
 from models.members import Member, MemberToken
 
 _hasher = PasswordHasher()
@@ -116,21 +116,27 @@ async def issue_member_token(actor: Actor, member_id: int, label: str = "", days
     return IssuedSecret(secret=secret, id=token.id)
 
 
-async def create_api_key(actor: Actor | None, name: str) -> IssuedSecret:
-    """A read-only dashboard key, `kpk_<prefix>_<secret>`."""
+async def create_api_key(actor: Actor | None, name: str, scope: ApiKeyScope | str = ApiKeyScope.READ) -> IssuedSecret:
+    """A key `kpk_<prefix>_<secret>`: READ for dashboards (read-only), INTEGRATION for the shop's
+    back end (writes member activity only, reads nothing)."""
     if actor is not None:
         require_owner(actor)
-    if not name.strip():
-        raise Refused.because("REQUIRED", "name")
+    problems = [] if name.strip() else [Problem("REQUIRED", "name")]
+    if scope not in ApiKeyScope.__members__.values():
+        problems.append(Problem("INVALID_CHOICE", "scope"))
+    if problems:
+        raise Refused(*problems)
+    scope = ApiKeyScope(scope)
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     async with in_transaction():
         key = await ApiKey.create(
-            name=name.strip(), prefix=prefix, key_hash=digest(secret),
+            name=name.strip(), prefix=prefix, key_hash=digest(secret), scope=scope,
             created_by_id=actor.id if actor else None,
         )
         if actor is not None:
-            await record_change(actor, "api_key.create", key, after={"name": key.name, "prefix": prefix})
+            await record_change(actor, "api_key.create", key, after={"name": key.name, "prefix": prefix,
+                                                                        "scope": scope.value})
     return IssuedSecret(secret=secret, id=key.id)
 
 
@@ -172,5 +178,5 @@ async def actor_from_bearer(token: str) -> Actor:
         key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
         if key is None or not secrets.compare_digest(key.key_hash, digest(token)):
             return ANONYMOUS
-        return Actor(ActorKind.API_KEY, id=key.id, label=key.name)
+        return Actor(ActorKind.API_KEY, id=key.id, label=key.name, scope=ApiKeyScope(key.scope))
     return ANONYMOUS

@@ -15,6 +15,7 @@ from gql.resolvers.errors import Problem, Refused
 from gql.resolvers.pagination import Page, PageRequest, paginate
 from gql.resolvers.validation import Checker
 from kupon.timeutil import now_utc, seoul_day_start_utc
+from models.activity import GradeChange
 from models.coupons import TriggerEvent
 from models.members import Grade, Member
 from models.sites import Site
@@ -106,6 +107,12 @@ def _clean_changes(changes: MemberChanges) -> dict:
 async def update_member(actor: Actor, member_id: int, changes: MemberChanges) -> Member:
     """Validates every field first; an invalid request changes nothing. Audited."""
     require_change_shop(actor)
+    return await apply_member_changes(actor, member_id, changes)
+
+
+async def apply_member_changes(actor: Actor, member_id: int, changes: MemberChanges) -> Member:
+    """`update_member` without the permission check, for callers that checked their own
+    (gql/resolvers/member_upsert.py). The one update path: a grade change gets its GradeChange row."""
     cleaned = _clean_changes(changes)
     async with in_transaction():
         member = await Member.select_for_update().get_or_none(id=member_id)
@@ -114,8 +121,12 @@ async def update_member(actor: Actor, member_id: int, changes: MemberChanges) ->
         before = snapshot(member, EDITABLE_FIELDS)
         for name, value in cleaned.items():
             setattr(member, name, value)
-        await member.save()
         after = snapshot(member, EDITABLE_FIELDS)
+        if before == after:  # a back end's repeated sync: no write, no empty audit entry
+            return member
+        await member.save()
+        if before["grade"] != after["grade"]:
+            await GradeChange.create(member=member, from_grade=before["grade"], to_grade=member.grade, at=now_utc())
         await record_change(actor, "member.update", member, before, after)
     await fire_member_events(member, before, after)
     return member
@@ -145,6 +156,12 @@ class NewMember:
 
 async def create_member(actor: Actor, new: NewMember) -> Member:
     require_change_shop(actor)
+    return await add_member(actor, new)
+
+
+async def add_member(actor: Actor, new: NewMember) -> Member:
+    """`create_member` without the permission check (see apply_member_changes). The starting
+    grade is the first GradeChange row (from_grade None)."""
     check = Checker()
     login_id = check.login_id("login_id", new.login_id)
     base = _try_clean(MemberChanges(**{f.name: getattr(new, f.name) for f in fields(MemberChanges)
@@ -160,6 +177,7 @@ async def create_member(actor: Actor, new: NewMember) -> Member:
         member = await Member.create(
             site_id=new.site_id, login_id=login_id, signed_up_at=new.signed_up_at or now_utc(), **base.cleaned
         )
+        await GradeChange.create(member=member, from_grade=None, to_grade=member.grade, at=member.signed_up_at)
         await record_change(actor, "member.create", member, after=snapshot(member, ["login_id", *EDITABLE_FIELDS]))
     await fire_event(TriggerEvent.SIGN_UP, member, "SIGN_UP")
     return member
