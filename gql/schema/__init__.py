@@ -27,9 +27,11 @@ from gql.schema.checkout import CheckoutMutation, CheckoutQuery
 from gql.schema.coupons import CouponMutation, CouponQuery
 from gql.schema.giftcards import GiftCardMutation, GiftCardQuery
 from gql.schema.jobs import JobMutation, JobQuery
+from gql.schema.legacy import LegacyMutation, LegacyQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
+from gql.schema.segments import SegmentMutation, SegmentQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
 from gql.schema.stats import StatsMutation, StatsQuery
@@ -43,14 +45,14 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
-            ShippingQuery, StatsQuery):
+            ShippingQuery, StatsQuery, LegacyQuery, SegmentQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation, StatsMutation):
+               ShippingMutation, StatsMutation, LegacyMutation, SegmentMutation):
     pass
 
 

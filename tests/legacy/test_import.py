@@ -118,7 +118,8 @@ async def test_bad_records(imported, owner):
 
 
 async def test_cp949_csv(owner):
-    text = "쿠폰번호,종류,쿠폰명,발급상태,발행방법\n77,왕대박,설날 감사 쿠폰,가능,\n78,종이쿠폰,설날 종이쿠폰,만료,랜덤\n"
+    text = ("쿠폰번호,종류,쿠폰명,발급상태,발행방법\n"
+            "77,왕대박,설날 감사 쿠폰,가능,\n78,종이쿠폰,설날 종이쿠폰,만료,랜덤\n")
     report = await legacy_import.import_legacy_file(owner, "coupons", text.encode("cp949"))
     assert report.imported == 2 and not report.rejected
     assert (await LegacyCoupon.get(number="77")).name == "설날 감사 쿠폰"

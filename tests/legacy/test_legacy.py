@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from gql.resolvers import legacy, legacy_applications as apps
+from gql.resolvers import legacy
+from gql.resolvers import legacy_applications as apps
 from gql.resolvers.access import Actor, ActorKind, operator_actor
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import PageRequest
