@@ -31,7 +31,6 @@ from gql.schema.legacy import LegacyMutation, LegacyQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
-from gql.schema.segments import SegmentMutation, SegmentQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
 from gql.schema.stats import StatsMutation, StatsQuery
@@ -45,14 +44,14 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
-            ShippingQuery, StatsQuery, LegacyQuery, SegmentQuery):
+            ShippingQuery, StatsQuery, LegacyQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation, StatsMutation, LegacyMutation, SegmentMutation):
+               ShippingMutation, StatsMutation, LegacyMutation):
     pass
 
 
