@@ -185,12 +185,19 @@ class CouponMemberCount(Model):
 
 
 class CouponTrigger(Model):
-    """AUTO issuing: when `event` happens to a member, issue `coupon`."""
+    """AUTO issuing: when `event` happens to a member, issue `coupon`.
+
+    A trigger carried over from a migrated legacy coupon (gql/resolvers/legacy_triggers.py) keeps the
+    old system's event name in `legacy_event` and starts pointing at nothing (coupon NULL, inactive)
+    until an operator re-points it. `event` is NULL for legacy events kupon does not raise itself."""
 
     id = fields.IntField(primary_key=True)
-    event = fields.CharEnumField(TriggerEvent, max_length=20)
-    coupon = fields.ForeignKeyField("models.Coupon", related_name="triggers", on_delete=fields.CASCADE)
+    event = fields.CharEnumField(TriggerEvent, max_length=20, null=True)
+    coupon = fields.ForeignKeyField("models.Coupon", related_name="triggers", null=True, on_delete=fields.CASCADE)
     is_active = fields.BooleanField(default=True)
+    legacy_event = fields.CharField(max_length=32, default="", db_default="")
+    legacy_trigger = fields.OneToOneField("models.LegacyTrigger", related_name="coupon_trigger", null=True,
+                                          on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
