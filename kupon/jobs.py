@@ -139,6 +139,7 @@ def load_job_functions() -> None:
     import gql.resolvers.code_exports  # noqa: F401
     import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.giftcards  # noqa: F401
+    import gql.resolvers.legacy_run  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
     import gql.resolvers.notices  # noqa: F401
     import gql.resolvers.order_export  # noqa: F401

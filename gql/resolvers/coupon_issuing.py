@@ -222,25 +222,29 @@ async def set_trigger(actor: Actor, event: str, coupon_id: int, active: bool = T
 
 async def list_triggers(actor: Actor) -> list[CouponTrigger]:
     require_change_shop(actor)
-    return list(await CouponTrigger.all().select_related("coupon").order_by("event", "id"))
+    # Triggers carried over from legacy coupons and not re-pointed point at nothing: legacy_triggers lists them.
+    return list(await CouponTrigger.filter(coupon_id__not_isnull=True).select_related("coupon").order_by("event", "id"))
 
 
 async def triggers_of_coupon(actor: Actor, coupon_id: int) -> list[CouponTrigger]:
     """The events wired to one coupon, active or not; readable by anyone who reads the shop
     (unlike `list_triggers`, which is for changing them)."""
     require_read_shop(actor)
-    return list(await CouponTrigger.filter(coupon_id=coupon_id).order_by("event", "id"))
+    return list(await CouponTrigger.filter(coupon_id=coupon_id, event__not_isnull=True).order_by("event", "id"))
 
 
 async def fire_event(event: TriggerEvent, member: Member, key: str) -> list[MemberCoupon]:
     """Issue every active AUTO coupon wired to `event`. `key` (e.g. "BIRTHDAY:2026") makes a
     repeated event issue nothing new. Refusals (stopped coupon, closed window) are skipped:
-    an event never fails the action that raised it."""
+    an event never fails the action that raised it. A trigger carried over from a legacy coupon issues
+    nothing until re-pointed (no coupon), then also a MANUAL coupon (legacy_triggers.repoint_trigger)."""
     issued = []
-    triggers = await CouponTrigger.filter(event=event, is_active=True).select_related("coupon")
+    triggers = await CouponTrigger.filter(event=event, is_active=True, coupon_id__not_isnull=True
+                                          ).select_related("coupon")
     for trigger in triggers:
         coupon = trigger.coupon
-        if coupon.issue_method != IssueMethod.AUTO:
+        if coupon.issue_method != IssueMethod.AUTO and not (
+                trigger.legacy_event and coupon.issue_method == IssueMethod.MANUAL):
             continue
         try:
             issued.append(await issue_coupon(coupon, member, IssueMethod.AUTO, issue_key=key,

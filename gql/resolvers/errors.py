@@ -221,6 +221,19 @@ REASONS: dict[str, tuple[str, str]] = {
                           "신청서를 낼 이전 신청 쿠폰이 없습니다. 먼저 쿠폰을 이전 신청하세요."),
     "APPLICATION_CLOSED": ("This application is already running, completed or cancelled.",
                            "이미 진행 중이거나 완료 또는 취소된 신청서입니다."),
+    "MIGRATION_SWITCH_ON": ("Turn off \"coupons usable in checkout\" first: the migration runs only while it is off.",
+                            "먼저 쿠폰 적용 여부를 \"쿠폰 사용불가\"로 바꾸세요. 쿠폰 사용불가 상태에서만 이전 작업이 진행됩니다."),
+    "MIGRATION_RUNNING": ("A legacy coupon migration is running: coupons stay unusable in checkout until it ends.",
+                          "기존 쿠폰 이전 작업이 진행 중이라 끝날 때까지 쿠폰을 사용 가능으로 바꿀 수 없습니다."),
+    "MIGRATED_COUPON_STOPPED": ("Issue and use records of a legacy coupon were moved into this coupon; it stays "
+                                "stopped until you set its issue and use status to active.",
+                                "기존 쿠폰의 발급/사용 내역이 이전된 쿠폰입니다. 발급/사용 상태를 직접 가능으로 바꾸기 전까지 중지 상태입니다."),
+    "TRIGGER_NOT_POINTED": ("Carried over from a migrated legacy coupon: it issues nothing until you choose a smart "
+                            "coupon for it.",
+                            "이전된 기존 쿠폰의 자동 발급 설정입니다. 스마트 쿠폰을 지정하기 전까지 쿠폰이 발급되지 않습니다."),
+    "TRIGGER_EVENT_NOT_RAISED": ("kupon does not raise this event of the old system itself, so this setting is kept "
+                                 "but issues nothing yet.",
+                                 "kupon이 직접 발생시키지 않는 기존 시스템의 이벤트라 설정은 보관되지만 아직 쿠폰이 발급되지 않습니다."),
     "SCHEDULE_IN_PAST": ("Choose a time in the future.", "지금 이후의 시각을 고르세요."),
     "SEGMENT_TREE_TOO_BIG": ("A segment can have at most 40 conditions and groups.",
                              "세그먼트의 조건과 그룹은 40개까지입니다."),
