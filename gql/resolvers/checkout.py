@@ -132,11 +132,14 @@ class WalletRead:
     coupons: list[tuple[MemberCoupon, int | None]]
     first_purchase_trigger: bool
     order_id_for_key: int | None
+    # Member coupons whose coupon is restricted to segments this member is not in (gql.resolvers.segment_audience).
+    outside_audience: frozenset[int] = frozenset()
 
     def offers(self, now: datetime, disabled: bool = False) -> list[tuple[MemberCoupon, Offer]]:
         used = {mc.coupon_id: n or 0 for mc, n in self.coupons}
-        return [(mc, Offer(mc.id, CouponTerms.of(mc.coupon),
-                           "COUPONS_DISABLED" if disabled else use_refusal(mc, used, now))) for mc, _ in self.coupons]
+        return [(mc, Offer(mc.id, CouponTerms.of(mc.coupon), "COUPONS_DISABLED" if disabled else (
+            use_refusal(mc, used, now) or ("NOT_IN_AUDIENCE" if mc.id in self.outside_audience else None))))
+            for mc, _ in self.coupons]
 
 
 # Benchmarks `redemption` and `validate`: one raw query for everything a checkout reads first (the
@@ -144,7 +147,8 @@ class WalletRead:
 # trigger is active, and the wallet coupons with their coupons and this member's uses), hydrated
 # into the ORM's models. Through the ORM these were five to seven queries: about half of an order's
 # CPU in `redemption`, and ~4.5 of `validate`'s ~5.5 ms of CPU (select_related over 30 coupons),
-# where this query and its hydration take ~1.5 ms.
+# where this query and its hydration take ~1.5 ms. The audience column (a coupon restricted to segments
+# the member is not in on their latest snapshots) is two index probes per wallet coupon.
 @lru_cache(maxsize=64)  # one text per number of chosen coupons: bounded, as clients choose that number
 def _wallet_sql(chosen_count: int | None) -> str:
     """`chosen_count`: how many member coupon ids the query is given; None: every AVAILABLE one."""
@@ -154,6 +158,10 @@ def _wallet_sql(chosen_count: int | None) -> str:
         "SELECT s.value, "
         "EXISTS (SELECT 1 FROM coupon_trigger t WHERE t.event = ? AND t.is_active = ?), "
         "(SELECT o.id FROM shop_order o WHERE o.member_id = ? AND o.idempotency_key = ?), cmc.used, "
+        "(EXISTS (SELECT 1 FROM coupon_audience ca WHERE ca.coupon_id = mc.coupon_id) AND NOT EXISTS ("
+        "SELECT 1 FROM coupon_audience ca JOIN segment g ON g.id = ca.segment_id JOIN segment_member sm "
+        "ON sm.segment_id = g.id AND sm.day = g.computed_for AND sm.member_id = mc.member_id "
+        "WHERE ca.coupon_id = mc.coupon_id)), "
         f"{raw_sql.columns(Member, 'm')}, {raw_sql.columns(MemberCoupon, 'mc')}, {raw_sql.columns(Coupon, 'c')} "
         "FROM (SELECT 1 AS anchor) a "
         "LEFT JOIN shop_setting s ON s.key = ? "
@@ -173,16 +181,18 @@ async def read_wallet(member_id: int, member_coupon_ids: list[int] | None = None
         _wallet_sql(None if member_coupon_ids is None else len(member_coupon_ids)),
         TriggerEvent.FIRST_PURCHASE.value, True, member_id, idempotency_key, COUPONS_ENABLED, member_id, *chosen)
     stored, trigger, order_id = rows[0][:3]
-    member, start = raw_sql.hydrate(Member, rows[0], 4)
-    coupons = []
+    member, start = raw_sql.hydrate(Member, rows[0], 5)
+    coupons, outside = [], set()
     for row in rows:
         member_coupon, next_start = raw_sql.hydrate(MemberCoupon, row, start)
         if member_coupon is None:  # the one row of an empty wallet
             break
         raw_sql.attach(member_coupon, "coupon", raw_sql.hydrate(Coupon, row, next_start)[0])
         coupons.append((member_coupon, row[3]))
+        if row[4]:
+            outside.add(member_coupon.id)
     return WalletRead(switch_is_on(raw_sql.to_python(ShopSetting, "value", stored)), member, coupons,
-                      bool(trigger), order_id)
+                      bool(trigger), order_id, frozenset(outside))
 
 
 def checkout_member_id(actor: Actor, member_id: int | None) -> int:

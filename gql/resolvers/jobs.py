@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -13,9 +14,11 @@ from kupon import jobs
 from models.jobs import Job, JobFile
 
 
-async def start_job(actor: Actor, kind: str, params: dict | None = None) -> Job:
-    """Queue a job; it runs in a worker (PostgreSQL) or in the web process (SQLite)."""
-    require_change_shop(actor)
+async def start_job(actor: Actor, kind: str, params: dict | None = None,
+                    may_start: Callable[[Actor], None] = require_change_shop) -> Job:
+    """Queue a job; it runs in a worker (PostgreSQL) or in the web process (SQLite). `may_start`
+    refuses callers who may not (by default anyone who may not change the shop)."""
+    may_start(actor)
     if kind not in jobs.JOB_FUNCTIONS:
         raise Refused.because("UNKNOWN_JOB_KIND", "kind")
     async with in_transaction():
@@ -52,9 +55,9 @@ async def latest_job_for(actor: Actor, kind: str, campaign_id: int, since: datet
     return None
 
 
-# Kinds whose files hold bearer secrets (gift card and serial codes, gql/resolvers/code_exports.py):
-# only operators who may start those exports download them.
-SECRET_FILE_KINDS = frozenset({"giftcards.export", "serials.export"})
+# Kinds whose files hold bearer secrets (gift card and serial codes, gql/resolvers/code_exports.py) or
+# unmasked personal data (gql/resolvers/segment_export.py): only operators who may change the shop download them.
+SECRET_FILE_KINDS = frozenset({"giftcards.export", "serials.export", "segments.export_full"})
 
 
 async def get_job_file(actor: Actor, job_id: int, file_id: int | None = None) -> JobFile:

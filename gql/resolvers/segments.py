@@ -338,3 +338,8 @@ async def latest_membership(segment_ids: list[int], member_id: int) -> bool:
         if await SegmentMember.exists(segment_id=segment_id, day=day, member_id=member_id):
             return True
     return False
+
+
+def sql_day(day: date):
+    """A day as a bound parameter of raw SQL: a date on PostgreSQL, ISO text on SQLite (as Tortoise stores it)."""
+    return day if _postgres() else day.isoformat()

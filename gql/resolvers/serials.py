@@ -23,6 +23,7 @@ from gql.resolvers.coupon_issuing import issue_coupon
 from gql.resolvers.errors import Problem, Refused
 from gql.resolvers.jobs import start_job
 from gql.resolvers.pagination import Page, PageRequest, paginate
+from gql.resolvers.segment_audience import serial_audience_refusal
 from kupon.codes import CodeShape, normalise_code
 from kupon.jobs import JobRun, job_function
 from kupon.timeutil import now_utc
@@ -340,6 +341,8 @@ async def _register(member: Member, code_text: str, channel: str, client_ip: str
         raise Refused.because("WRONG_GROUP", "code")
     if campaign.site_id is not None and campaign.site_id != member.site_id:
         raise Refused.because("WRONG_SITE", "code")
+    if audience_refusal := await serial_audience_refusal(campaign.id, member.id):
+        raise Refused.because(audience_refusal, "code")
     await _member_count_row(campaign.id, member.id)
     rewards = await SerialReward.filter(campaign_id=campaign.id).select_related("coupon").order_by("id")
     async with in_transaction():
