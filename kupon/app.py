@@ -22,6 +22,7 @@ from kupon.db import close_db, open_db
 from kupon.settings import Settings
 from web.public_coupons import coupon_page
 from web.routes import console_routes
+from web.unsubscribe import unsubscribe_page
 
 log = logging.getLogger("kupon")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, run_jobs_in_process: bool | 
         Route("/healthz", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/coupons/{token:str}", coupon_page, methods=["GET", "POST"]),
+        Route("/unsubscribe/{token:str}", unsubscribe_page, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Mount("/admin", routes=console_routes(), name="admin"),
     ]

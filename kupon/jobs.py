@@ -136,12 +136,14 @@ async def lost_submissions() -> list[int]:
 
 def load_job_functions() -> None:
     """Import the resolver modules that register job functions."""
+    import gql.resolvers.campaign_dispatch  # noqa: F401
     import gql.resolvers.code_exports  # noqa: F401
     import gql.resolvers.coupon_issuing  # noqa: F401
     import gql.resolvers.giftcards  # noqa: F401
     import gql.resolvers.legacy_run  # noqa: F401
     import gql.resolvers.member_export  # noqa: F401
     import gql.resolvers.notices  # noqa: F401
+    import gql.resolvers.opt_out  # noqa: F401
     import gql.resolvers.order_export  # noqa: F401
     import gql.resolvers.refund_export  # noqa: F401
     import gql.resolvers.segments  # noqa: F401

@@ -1,7 +1,8 @@
 """A campaign's message as one member sees it on one channel: the preview and the send use this.
 
 `render(campaign_like, member, channel, shop, at=None)`:
-- member variables in the text and subject: {name} {grade} {points} {shop} (unknown braces
+- member variables in the text and subject: {name} {grade} {points} {shop} {opt_out} (the 080
+  number; unknown braces
   stay as typed);
 - the coupon block after the text (`coupon_block_text`): benefit (percent, won or gift item),
   name, description, validity as an end date in Seoul counted from the send day like
@@ -40,7 +41,7 @@ VALIDITY_DAYS = {
     CouponValidity.DAYS_30: 30, CouponValidity.DAYS_90: 90, CouponValidity.DAYS_365: 365,
 }
 GRADE_KO = {"BASIC": "일반", "SILVER": "실버", "GOLD": "골드", "VIP": "VIP"}
-_VARIABLE = re.compile(r"\{(name|grade|points|shop)\}")
+_VARIABLE = re.compile(r"\{(name|grade|points|shop|opt_out)\}")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def member_values(member, shop: MessagingSettings) -> dict[str, str]:
         "grade": GRADE_KO.get(grade, grade),
         "points": f"{int(getattr(member, 'points', 0) or 0):,}",
         "shop": shop.shop_name,
+        "opt_out": shop.opt_out_number,
     }
 
 

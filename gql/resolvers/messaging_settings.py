@@ -1,4 +1,4 @@
-"""Shop-wide messaging settings (ShopSetting rows "messaging.<name>"), read with defaults.
+"""Shop-wide messaging settings (the ShopSetting row "messaging", a JSON object), read with defaults.
 
 The shop's name and 080 opt-out number (what an advertising message must carry), whether the
 night-time ban covers e-mail (on unless the shop turns it off: the law exempts e-mail), the
@@ -21,7 +21,7 @@ from gql.resolvers.errors import Refused
 from gql.resolvers.validation import Checker
 from models.coupons import ShopSetting
 
-PREFIX = "messaging."
+KEY = "messaging"
 PRICED_CHANNELS = ("SMS", "LMS", "ALIMTALK", "FRIENDTALK", "EMAIL")
 PROVIDERS = ("SMS", "KAKAO", "EMAIL")  # SMS/LMS share the SMS gateway; alimtalk/friendtalk the Kakao one
 DEFAULT_PRICES = {"SMS": 9, "LMS": 27, "ALIMTALK": 8, "FRIENDTALK": 15, "EMAIL": 1}
@@ -65,8 +65,8 @@ STORED_NAMES = tuple(MessagingSettings().stored())
 
 async def load_messaging_settings(secret_key: str = "") -> MessagingSettings:
     """The settings as stored, defaults for the rest; `secret_key` (Settings.secret_key) signs links."""
-    rows = await ShopSetting.filter(key__startswith=PREFIX).values_list("key", "value")
-    stored = {key[len(PREFIX):]: value for key, value in rows if key[len(PREFIX):] in STORED_NAMES}
+    row = await ShopSetting.get_or_none(key=KEY)
+    stored = {name: value for name, value in (row.value if row else {}).items() if name in STORED_NAMES}
     defaults = MessagingSettings()
     for name in ("prices", "rate_limits"):
         if name in stored:
@@ -123,12 +123,12 @@ async def update_messaging_settings(actor: Actor, changes: dict) -> MessagingSet
     cleaned = _checked(changes)
     async with in_transaction():
         before = await load_messaging_settings()
+        stored = before.stored()
         for name, value in cleaned.items():
-            if name in ("prices", "rate_limits"):
-                value = {**getattr(before, name), **value}
-            await ShopSetting.update_or_create(key=PREFIX + name, defaults={"value": value})
+            stored[name] = {**stored[name], **value} if name in ("prices", "rate_limits") else value
+        await ShopSetting.update_or_create(key=KEY, defaults={"value": stored})
         after = await load_messaging_settings()
-        await record_change(actor, "settings.messaging", ("ShopSetting", "messaging"),
+        await record_change(actor, "settings.messaging", ("ShopSetting", KEY),
                             before={k: before.stored()[k] for k in cleaned},
                             after={k: after.stored()[k] for k in cleaned})
     return after

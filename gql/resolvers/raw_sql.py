@@ -85,3 +85,18 @@ async def execute(sql: str, *params: Any) -> int:
     connection, text = _prepared(sql)
     changed, _ = await connection.execute_query(text, list(params))
     return changed
+
+
+async def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement with `?` placeholders once per row of parameters (the driver's executemany)."""
+    if rows:
+        connection, text = _prepared(sql)
+        await connection.execute_many(text, [list(row) for row in rows])
+
+
+def sql_instant(moment):
+    """A timestamp as a bound parameter: the datetime on PostgreSQL, the ISO text Tortoise stores on SQLite
+    (so text comparison orders instants)."""
+    if connections.get("default").capabilities.dialect == "postgres" or moment is None:
+        return moment
+    return moment.isoformat(" ")
