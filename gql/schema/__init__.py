@@ -28,6 +28,7 @@ from gql.schema.coupons import CouponMutation, CouponQuery
 from gql.schema.giftcards import GiftCardMutation, GiftCardQuery
 from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.legacy import LegacyMutation, LegacyQuery
+from gql.schema.legacy_run import LegacyRunMutation, LegacyRunQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
@@ -44,14 +45,14 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
-            ShippingQuery, StatsQuery, LegacyQuery):
+            ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation, StatsMutation, LegacyMutation):
+               ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation):
     pass
 
 
