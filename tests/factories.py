@@ -51,8 +51,8 @@ async def member_token(member: Member) -> str:
     return (await issue_member_token(operator_actor(owner), member.id)).secret
 
 
-async def api_key(name: str = "dashboard") -> str:
-    return (await create_api_key(None, name)).secret
+async def api_key(name: str = "dashboard", scope: str = "READ") -> str:
+    return (await create_api_key(None, name, scope)).secret
 
 
 async def make_coupon(**fields):

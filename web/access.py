@@ -1,4 +1,5 @@
-"""API keys for dashboards (OWNER only): list, create (the secret is shown once), revoke."""
+"""API keys (OWNER only): list, create with a scope (READ for dashboards, INTEGRATION for the shop's
+back end; the secret is shown once), revoke."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.responses import Response
 
 from gql.resolvers import auth
 from gql.resolvers.errors import Refused
+from models.access import ApiKeyScope
 from web.console import actor_of, console_view, flash, gettext, problem_messages, redirect, refuse, render
 
 
@@ -27,7 +29,8 @@ async def api_keys(request: Request) -> Response:
 async def api_key_create(request: Request) -> Response:
     form = await request.form()
     try:
-        issued = await auth.create_api_key(actor_of(request), str(form.get("name", "")))
+        issued = await auth.create_api_key(actor_of(request), str(form.get("name", "")),
+                                           str(form.get("scope", "") or ApiKeyScope.READ.value))
     except Refused as refused:
         return await _page(request, errors=problem_messages(request, refused), status_code=422)
     return await _page(request, new_secret=issued.secret)

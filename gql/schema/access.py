@@ -1,4 +1,5 @@
-"""Credentials: member bearer tokens (for the mobile app) and read-only API keys (dashboards)."""
+"""Credentials: member bearer tokens (for the mobile app) and API keys (read-only for dashboards,
+integration for the shop's back end)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from gql.resolvers import auth
 from gql.resolvers.errors import Refused
 from gql.schema.common import UserError, to_pk, user_errors
 from gql.schema.permissions import CanChangeShop, IsOwner
+from models.access import ApiKeyScope
+
+ApiKeyScopeEnum = strawberry.enum(ApiKeyScope, name="ApiKeyScope")
 
 
 @strawberry.type(description="A new secret. It is shown once and cannot be read again.")
@@ -45,9 +49,12 @@ class AccessMutation:
             auth.issue_member_token(info.context.actor, to_pk(member_id, "memberId"), label, days)
         )
 
-    @strawberry.mutation(permission_classes=[IsOwner])
-    async def create_api_key(self, info: Info, name: str) -> SecretPayload:
-        return await secret_payload(auth.create_api_key(info.context.actor, name))
+    @strawberry.mutation(permission_classes=[IsOwner],
+                         description="READ: dashboards read shop data. INTEGRATION: the shop's back end "
+                                     "writes member activity (recordVisit, adjustPoints, upsertMember, tagMembers, "
+                                     "setMarketingConsent) and reads nothing.")
+    async def create_api_key(self, info: Info, name: str, scope: ApiKeyScopeEnum = ApiKeyScope.READ) -> SecretPayload:
+        return await secret_payload(auth.create_api_key(info.context.actor, name, scope))
 
     @strawberry.mutation(permission_classes=[IsOwner])
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> RevokePayload:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from strawberry.dataloader import DataLoader
 
-from gql.resolvers import catalog, orders, wallet
+from gql.resolvers import catalog, member_activity, orders, wallet
 from gql.resolvers.access import Actor
 
 
@@ -27,6 +27,14 @@ class Loaders:
     order_payments: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.payments_by_order_ids))
     order_refunds: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.refunds_by_order_ids))
     order_shipments: DataLoader = field(default_factory=lambda: DataLoader(load_fn=orders.shipments_by_order_ids))
+    # Member activity, by member id (gql/schema/members.py).
+    points_held: DataLoader = field(
+        default_factory=lambda: DataLoader(load_fn=member_activity.points_held_by_members))
+    tags: DataLoader = field(default_factory=lambda: DataLoader(load_fn=member_activity.tags_by_members))
+    consents: DataLoader = field(default_factory=lambda: DataLoader(load_fn=member_activity.consents_by_members))
+    visit_count: DataLoader = field(default_factory=lambda: DataLoader(load_fn=member_activity.visit_counts))
+    grade_history: DataLoader = field(
+        default_factory=lambda: DataLoader(load_fn=member_activity.grade_history_by_members))
 
 
 @dataclass

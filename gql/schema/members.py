@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -20,6 +21,9 @@ from gql.schema.common import (
     to_pk,
 )
 from gql.schema.permissions import CanChangeShop, CanReadShop, IsMember
+
+if TYPE_CHECKING:
+    from gql.schema.activity_types import ConsentType, GradeChangeType
 from kupon.privacy import mask_email, mask_phone
 from models.members import Grade, Member
 
@@ -54,6 +58,32 @@ class MemberType:
     @strawberry.field
     async def site(self, info: Info) -> SiteType:
         return SiteType.from_model(await info.context.loaders.site.load(self.site_id))
+
+    @strawberry.field(description="Earned minus spent over the points ledger.")
+    async def points_held(self, info: Info) -> int:
+        return await info.context.loaders.points_held.load(int(self.id))
+
+    @strawberry.field(description="Marketing consent per channel (a withdrawal is kept, not granted).")
+    async def consents(self, info: Info) -> list[Annotated[ConsentType, strawberry.lazy("gql.schema.activity_types")]]:
+        from gql.schema.activity_types import ConsentType
+
+        return [ConsentType.from_model(c) for c in await info.context.loaders.consents.load(int(self.id))]
+
+    @strawberry.field(permission_classes=[CanReadShop])
+    async def tags(self, info: Info) -> list[str]:
+        return await info.context.loaders.tags.load(int(self.id))
+
+    @strawberry.field(permission_classes=[CanReadShop], description="Visits the shop's back end recorded, ever.")
+    async def visit_count(self, info: Info) -> int:
+        return await info.context.loaders.visit_count.load(int(self.id))
+
+    @strawberry.field(permission_classes=[CanReadShop], description="Newest first.")
+    async def grade_history(
+        self, info: Info
+    ) -> list[Annotated[GradeChangeType, strawberry.lazy("gql.schema.activity_types")]]:
+        from gql.schema.activity_types import GradeChangeType
+
+        return [GradeChangeType.from_model(g) for g in await info.context.loaders.grade_history.load(int(self.id))]
 
     @classmethod
     def from_model(cls, m: Member) -> MemberType:

@@ -31,7 +31,7 @@ class _ActorPermission(BasePermission):
 
 
 class CanReadShop(_ActorPermission):
-    """Operators of any role and read-only API keys."""
+    """Operators of any role and read-only API keys (not integration keys)."""
 
     def allowed(self, actor) -> bool:
         return actor.can_read_shop
@@ -42,6 +42,13 @@ class CanChangeShop(_ActorPermission):
 
     def allowed(self, actor) -> bool:
         return actor.can_change_shop
+
+
+class CanWriteActivity(_ActorPermission):
+    """Integration API keys, and operators with role OWNER or OPERATOR."""
+
+    def allowed(self, actor) -> bool:
+        return actor.can_write_activity
 
 
 class IsOwner(_ActorPermission):

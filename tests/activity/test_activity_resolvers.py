@@ -159,7 +159,7 @@ async def test_consent_withdrawal_keeps_the_row_and_the_newest_news_wins(db):
 async def test_upsert_creates_then_updates_and_fires_coupon_triggers(db):
     from gql.resolvers.coupon_issuing import set_trigger
 
-    site = await make_site(code="main")
+    await make_site(code="main")
     owner = operator_actor(await make_operator(Role.OWNER))
     signup = await make_coupon(issue_method="AUTO")
     grade_coupon = await make_coupon(issue_method="AUTO")
