@@ -21,6 +21,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from gql.schema.access import AccessMutation
+from gql.schema.activity import ActivityMutation
 from gql.schema.audit import AuditQuery
 from gql.schema.catalog import CatalogQuery
 from gql.schema.checkout import CheckoutMutation, CheckoutQuery
@@ -51,7 +52,7 @@ class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, Checko
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
-               GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
+               ActivityMutation, GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
                ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation):
     pass
 
