@@ -13,7 +13,7 @@ from markupsafe import escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from gql.resolvers import coupon_codes, coupon_issuing, coupons, members, wallet
+from gql.resolvers import coupon_codes, coupon_issuing, coupons, legacy_run, members, wallet
 from gql.resolvers.coupon_codes import CodeFilter
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import PageRequest
@@ -71,7 +71,8 @@ async def _section_context(request: Request, coupon: Coupon) -> dict:
                "target_categories": categories, "target_products": products,
                "stats": await wallet.coupon_stats(actor, coupon.id),
                "holders": await wallet.holders_of_coupon(actor, coupon.id, _status(request), _page(request)),
-               "holders_status": request.query_params.get("status", "")}
+               "holders_status": request.query_params.get("status", ""),
+               "migration_banner": await legacy_run.migration_banner(coupon.id)}
     if coupon.issue_method == IssueMethod.MANUAL:
         member_q = request.query_params.get("member_q", "")
         context |= {"member_q": member_q,

@@ -132,7 +132,16 @@ async def coupon_status(request: Request) -> Response:
 async def coupons_switch(request: Request) -> Response:
     """SPEC 1: the shop-wide "coupons usable in checkout" switch."""
     form = await request.form()
-    enabled = await set_coupons_enabled(actor_of(request), form.get("enabled") == "on")
+    try:
+        enabled = await set_coupons_enabled(actor_of(request), form.get("enabled") == "on")
+    except Refused as refused:  # MIGRATION_RUNNING: a legacy migration keeps coupons off until it ends
+        message = " ".join(problem_messages(request, refused).values())
+        if not is_fragment_request(request):
+            flash(request, message, "error")
+            return redirect(request, "/admin/coupons")
+        return render_coupons(request, "coupons/list.html", {"enabled": await coupons_enabled(),
+                                                             "switch_error": message}, block="switch",
+                              status_code=409)
     if not is_fragment_request(request):
         flash(request, gettext(request, "Coupons can be used in checkout.") if enabled
               else gettext(request, "Coupons cannot be used in checkout now."))
@@ -143,7 +152,7 @@ async def coupons_switch(request: Request) -> Response:
 # New, edit, copy ----------------------------------------------------------------
 
 async def _form_page(request: Request, coupon: Coupon | None, values: dict, errors: dict[str, str] | None = None,
-                     status_code: int = 200) -> Response:
+                     status_code: int = 200, *, action: str | None = None, extra: dict | None = None) -> Response:
     actor = actor_of(request)
     products = (await list_products(actor, ProductFilter(), PageRequest(first=MAX_PAGE_SIZE))).items
     # A chosen product past the first page of the catalogue still shows (and stays chosen).
@@ -154,12 +163,15 @@ async def _form_page(request: Request, coupon: Coupon | None, values: dict, erro
     context = {"coupon": coupon, "values": values, "errors": errors, "sites": await list_sites(actor),
                "categories": await list_categories(actor), "products": products,
                "general_errors": [message for name, message in errors.items() if name not in FORM_FIELDS],
-               "action": f"/admin/coupons/{coupon.id}/edit" if coupon else "/admin/coupons/new"}
+               "action": action or (f"/admin/coupons/{coupon.id}/edit" if coupon else "/admin/coupons/new"),
+               **(extra or {})}
     return render_coupons(request, "coupons/form.html", context, block="form", status_code=status_code)
 
 
-async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponInput], Awaitable[Coupon]]) -> Response:
-    """Read the form, save through the resolver, or show every problem next to its field (422)."""
+async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponInput], Awaitable[Coupon]], *,
+                page: dict | None = None, done: str | None = None) -> Response:
+    """Read the form, save through the resolver, or show every problem next to its field (422).
+    `page`: `_form_page`'s action and extra context; `done`: where to go after saving."""
     parsed = parse_coupon_form(await request.form())
     problems = list(parsed.problems)
     saved = None
@@ -172,9 +184,19 @@ async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponI
         problems = refused.problems + problems  # what could not be read wins over what follows from it
     if saved is None:
         errors = problem_messages(request, Refused(*problems))
-        return await _form_page(request, coupon, parsed.values, errors, status_code=422)
+        return await _form_page(request, coupon, parsed.values, errors, status_code=422, **(page or {}))
     flash(request, gettext(request, "Coupon saved."))
-    return redirect(request, f"/admin/coupons/{saved.id}")
+    return redirect(request, done or f"/admin/coupons/{saved.id}")
+
+
+async def coupon_form_elsewhere(request: Request, prefill: CouponInput, save: Callable[[CouponInput], Awaitable[Coupon]],
+                                *, action: str, extra: dict, done: str) -> Response:
+    """The coupon form on another screen's URL (a legacy coupon's target, web/legacy_targets.py):
+    pre-filled, the same fields and checks, its own heading and notice (`extra`), `save` instead of create."""
+    page = {"action": action, "extra": extra}
+    if request.method == "GET":
+        return await _form_page(request, None, form_values(prefill), **page)
+    return await _save(request, None, save, page=page, done=done)
 
 
 @console_view(change=True)

@@ -19,7 +19,7 @@ DOMAINS = [
     ("stats", "Statistics", None),
     ("segments", "Segments", None),
     ("campaigns", "Campaigns", 9),
-    ("migration", "Legacy migration", 8),
+    ("migration", "Legacy migration", None),
     ("audit", "Audit log", None),
 ]
 

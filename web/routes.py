@@ -16,6 +16,11 @@ from web import (
     giftcards,
     home,
     jobs,
+    legacy,
+    legacy_applications,
+    legacy_targets,
+    legacy_triggers,
+    member_activity,
     members,
     orders,
     refunds,
@@ -35,6 +40,10 @@ def console_routes() -> list[Route]:
         Route("/language", auth.choose_language, methods=["POST"], name="language"),
         Route("/members", members.member_list, name="members"),
         Route("/members/export", members.member_export, methods=["POST"], name="member_export"),
+        Route("/members/activity-import", member_activity.activity_import_page, methods=["GET", "POST"],
+              name="member_activity_import"),
+        Route("/members/activity-import/{job_id:int}", member_activity.activity_import_report,
+              name="member_activity_import_report"),
         Route("/members/{member_id:int}", members.member_detail, name="member"),
         Route("/members/{member_id:int}/edit", members.member_edit, methods=["GET", "POST"], name="member_edit"),
         Route("/members/{member_id:int}/coupons", members.member_coupon_list, name="member_coupons"),
@@ -46,6 +55,7 @@ def console_routes() -> list[Route]:
         *shipping_routes(),
         *stats_routes(),
         *segment_routes(),
+        *legacy_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),
@@ -200,4 +210,31 @@ def segment_routes() -> list[Route]:
         Route(f"{one}/members", segments.segment_members, name="segment_members"),
         Route(f"{one}/recompute", segments.segment_recompute, methods=["POST"], name="segment_recompute"),
         Route(f"{one}/delete", segments.segment_delete, methods=["POST"], name="segment_delete"),
+    ]
+
+
+def legacy_routes() -> list[Route]:
+    """Legacy coupon migration (seed 000): search, request, import, targets, applications, triggers."""
+    one = "/migration/{legacy_id:int}"
+    app = "/migration/applications/{application_id:int}"
+    return [
+        Route("/migration", legacy.legacy_search, name="migration"),
+        Route("/migration/request", legacy.legacy_request, methods=["POST"], name="legacy_request"),
+        Route("/migration/import", legacy.legacy_import_page, methods=["GET", "POST"], name="legacy_import"),
+        Route("/migration/applications", legacy_applications.application_list, name="legacy_applications"),
+        Route("/migration/applications/new", legacy_applications.application_submit, methods=["POST"],
+              name="legacy_application_new"),
+        Route(app, legacy_applications.application_detail, name="legacy_application"),
+        Route(f"{app}/schedule", legacy_applications.application_schedule, methods=["POST"],
+              name="legacy_application_schedule"),
+        Route(f"{app}/cancel", legacy_applications.application_cancel, methods=["POST"],
+              name="legacy_application_cancel"),
+        Route(f"{app}/run", legacy_applications.application_run, methods=["POST"], name="legacy_application_run"),
+        Route("/migration/triggers", legacy_triggers.trigger_list, name="legacy_triggers"),
+        Route("/migration/triggers/{trigger_id:int}/repoint", legacy_triggers.trigger_repoint, methods=["POST"],
+              name="legacy_trigger_repoint"),
+        Route(one, legacy.legacy_detail, name="legacy_coupon"),
+        Route(f"{one}/records", legacy.legacy_records, name="legacy_records"),
+        Route(f"{one}/coupon", legacy_targets.target_coupon, methods=["GET", "POST"], name="legacy_target_coupon"),
+        Route(f"{one}/serial", legacy_targets.target_serial, methods=["GET", "POST"], name="legacy_target_serial"),
     ]

@@ -133,18 +133,22 @@ async def _reward_coupons(request: Request, values: dict) -> list:
 
 
 async def _form_page(request: Request, campaign: SerialCampaign | None, values: dict,
-                     errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                     errors: dict[str, str] | None = None, status_code: int = 200, *, action: str | None = None,
+                     extra: dict | None = None) -> Response:
     errors = errors or {}
     context = {"campaign": campaign, "values": values, "errors": errors,
                "sites": await list_sites(actor_of(request)), "coupons": await _reward_coupons(request, values),
                "general_errors": [message for name, message in errors.items() if name not in FORM_FIELDS],
-               "action": f"/admin/serials/{campaign.id}/edit" if campaign else "/admin/serials/new"}
+               "action": action or (f"/admin/serials/{campaign.id}/edit" if campaign else "/admin/serials/new"),
+               **(extra or {})}
     return render_serials(request, "serials/form.html", context, block="form", status_code=status_code)
 
 
 async def _save(request: Request, campaign: SerialCampaign | None, locked: dict | None,
-                save: Callable[[SerialInput], Awaitable[SerialCampaign]]) -> Response:
-    """Read the form, save through the resolver, or show every problem next to its field (422)."""
+                save: Callable[[SerialInput], Awaitable[SerialCampaign]], *, page: dict | None = None,
+                done: str | None = None) -> Response:
+    """Read the form, save through the resolver, or show every problem next to its field (422).
+    `page`: `_form_page`'s action and extra context; `done`: where to go after saving."""
     parsed = parse_serial_form(await request.form(), locked)
     saved = None
     problems = list(parsed.problems)
@@ -157,9 +161,20 @@ async def _save(request: Request, campaign: SerialCampaign | None, locked: dict 
         problems = refused.problems + problems  # what could not be read wins over what follows from it
     if saved is None:
         return await _form_page(request, campaign, parsed.values, problem_messages(request, Refused(*problems)),
-                                status_code=422)
+                                status_code=422, **(page or {}))
     flash(request, gettext(request, "Serial code campaign saved."))
-    return redirect(request, f"/admin/serials/{saved.id}")
+    return redirect(request, done or f"/admin/serials/{saved.id}")
+
+
+async def serial_form_elsewhere(request: Request, prefill: SerialInput,
+                                save: Callable[[SerialInput], Awaitable[SerialCampaign]], *, action: str, extra: dict,
+                                done: str) -> Response:
+    """The serial code form on another screen's URL (a paper coupon's target, web/legacy_targets.py):
+    pre-filled, the same fields and checks, its own heading and notice (`extra`), `save` instead of create."""
+    page = {"action": action, "extra": extra}
+    if request.method == "GET":
+        return await _form_page(request, None, form_values(prefill), **page)
+    return await _save(request, None, None, save, page=page, done=done)
 
 
 @console_view(change=True)
