@@ -23,6 +23,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from gql.schema.access import AccessMutation
 from gql.schema.activity import ActivityMutation
 from gql.schema.audit import AuditQuery
+from gql.schema.campaigns import CampaignMutation, CampaignQuery
 from gql.schema.catalog import CatalogQuery
 from gql.schema.checkout import CheckoutMutation, CheckoutQuery
 from gql.schema.coupons import CouponMutation, CouponQuery
@@ -45,14 +46,14 @@ TOKEN_LIMIT = 3000
 
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
-            GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
+            CampaignQuery, GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
             ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
-               ActivityMutation, GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
+               ActivityMutation, CampaignMutation, GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
                ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation):
     pass
 
