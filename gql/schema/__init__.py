@@ -34,6 +34,7 @@ from gql.schema.legacy_run import LegacyRunMutation, LegacyRunQuery
 from gql.schema.members import MemberMutation, MemberQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
+from gql.schema.segments import SegmentMutation, SegmentQuery
 from gql.schema.serials import SerialMutation, SerialQuery
 from gql.schema.shipping import ShippingMutation, ShippingQuery
 from gql.schema.stats import StatsMutation, StatsQuery
@@ -47,14 +48,14 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             CampaignQuery, GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
-            ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery):
+            ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery, SegmentQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                ActivityMutation, CampaignMutation, GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation):
+               ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation, SegmentMutation):
     pass
 
 
