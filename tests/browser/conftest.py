@@ -61,11 +61,19 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
-    """The base URL of the app with demo data, served by uvicorn in a subprocess."""
+def live_env(tmp_path_factory) -> dict[str, str]:
+    """The environment the app under test runs with; KUPON_DATABASE_URL is its database, which a
+    test may also write to from a subprocess (as tests/browser/test_segment_walk.py does)."""
     directory = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "KUPON_ENV": "development", "KUPON_SECRET_KEY": SECRET_KEY,
-           "KUPON_DATABASE_URL": f"sqlite://{directory}/browser.db"}
+    return {**os.environ, "KUPON_ENV": "development", "KUPON_SECRET_KEY": SECRET_KEY,
+            "KUPON_DATABASE_URL": f"sqlite://{directory}/browser.db"}
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env) -> Iterator[str]:
+    """The base URL of the app with demo data, served by uvicorn in a subprocess."""
+    env = live_env
+    directory = Path(env["KUPON_DATABASE_URL"].removeprefix("sqlite://")).parent
     _kupon(env, "migrate")
     _kupon(env, "demo-data")
     port = free_port()

@@ -181,6 +181,7 @@ async def test_detail_recompute_chart_and_members_as_of(client, db, app):
     assert f'data-member="{fresh.id}"' in members.text and f'data-member="{ordered.id}"' not in members.text
     assert f'data-member="{old.id}"' not in members.text
     assert f"Compared with {yesterday.isoformat()}" in members.text
+    assert f'hx-get="{url}/members?day={seoul_today().isoformat()}&view=LEFT"' in members.text
     today = seoul_today().isoformat()
     entered = await client.get(f"{url}/members?day={today}&view=ENTERED", headers=HTMX)
     assert f'data-member="{fresh.id}"' in entered.text and f'data-member="{ordered.id}"' not in entered.text
