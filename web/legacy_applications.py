@@ -38,10 +38,15 @@ FORM_FIELDS = ["name", "email", "phone", "wished_date"]
 
 
 async def _details(request: Request, applications: list[MigrationApplication]) -> dict[int, dict]:
-    """What each application's block shows besides the application: its coupons and its run."""
+    """What each application's block shows: its run, then the application read again (so a run
+    whose job has ended is never shown RUNNING without a polling progress bar), its coupons."""
     actor = actor_of(request)
-    return {a.id: {"coupons": await apps.application_coupons(a.id),
-                   "run": await legacy_run.run_progress(actor, a.id)} for a in applications}
+    details = {}
+    for a in applications:
+        run = await legacy_run.run_progress(actor, a.id)
+        details[a.id] = {"run": run, "application": await MigrationApplication.get(id=a.id),
+                         "coupons": await apps.application_coupons(a.id)}
+    return details
 
 
 async def _page_context(request: Request) -> dict:
