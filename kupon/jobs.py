@@ -136,6 +136,7 @@ async def lost_submissions() -> list[int]:
 
 def load_job_functions() -> None:
     """Import the resolver modules that register job functions."""
+    import gql.resolvers.activity_import  # noqa: F401
     import gql.resolvers.campaign_dispatch  # noqa: F401
     import gql.resolvers.code_exports  # noqa: F401
     import gql.resolvers.coupon_issuing  # noqa: F401

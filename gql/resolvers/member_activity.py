@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from gql.resolvers.access import Actor, require_read_shop, require_write_activity
+from gql.resolvers.access import Actor, require_write_activity
 from gql.resolvers.activity_rows import (
     MemberRef,
     ResolvedMember,
@@ -337,11 +337,3 @@ async def grade_history_by_members(member_ids: Sequence[int]) -> list[list[Grade
             found[change.member_id].append(change)
     return [found[m] for m in member_ids]
 
-
-async def member_activity_summary(actor: Actor, member_id: int) -> dict:
-    """What the console's member page shows of a member's activity."""
-    require_read_shop(actor)
-    ids = [member_id]
-    return {"points_held": (await points_held_by_members(ids))[0], "visits": (await visit_counts(ids))[0],
-            "tags": (await tags_by_members(ids))[0], "consents": (await consents_by_members(ids))[0],
-            "grade_history": (await grade_history_by_members(ids))[0]}
