@@ -185,21 +185,22 @@ _PG_SERIAL = (
     "  WHERE id = CAST(? AS INTEGER) RETURNING 1),")
 
 
-async def _move_batch_postgres(target: Target, legacy_id: int, size: int, now: datetime) -> int:
+async def _move_batch_postgres(target: Target, legacy_id: int, size: int, after: int, now: datetime
+                               ) -> tuple[int, int | None]:
     insert, insert_params = _insert_member_coupons(target, "batch b", True)
     sql = ("WITH batch AS (SELECT id, member_id, code, issued_at, used_at FROM legacy_record"
-           " WHERE legacy_coupon_id = ? AND member_id IS NOT NULL AND member_coupon_id IS NULL"
+           " WHERE legacy_coupon_id = ? AND id > ? AND member_id IS NOT NULL AND member_coupon_id IS NULL"
            " ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED),"
            f" made AS ({insert} RETURNING id, member_id, status, issue_key),"
            + (_PG_SERIAL if target.serial_id else "") + _PG_COUNTERS +
            " UPDATE coupon SET issued_count = issued_count + (SELECT COUNT(*) FROM made),"
            " used_count = used_count + (SELECT COUNT(*) FROM made WHERE status = ?)"
-           " WHERE id = CAST(? AS INTEGER) RETURNING (SELECT COUNT(*) FROM linked)")
+           " WHERE id = CAST(? AS INTEGER) RETURNING (SELECT COUNT(*) FROM linked), (SELECT MAX(id) FROM batch)")
     used = MemberCouponStatus.USED.value
-    params = [legacy_id, size, *insert_params, *([target.serial_id] * 4 if target.serial_id else []),
+    params = [legacy_id, after, size, *insert_params, *([target.serial_id] * 4 if target.serial_id else []),
               now, target.coupon.id, used, used, target.coupon.id]
     rows = await raw_sql.fetch(sql, *params)
-    return int(rows[0][0]) if rows else 0
+    return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
 
 # SQLite: the same in a few statements over one id range, inside the batch's transaction (SQLite
@@ -208,13 +209,14 @@ _SQLITE_PENDING = "legacy_coupon_id = ? AND member_id IS NOT NULL AND member_cou
 _SQLITE_PENDING_B = "b.legacy_coupon_id = ? AND b.member_id IS NOT NULL AND b.member_coupon_id IS NULL AND b.id <= ?"
 
 
-async def _move_batch_sqlite(target: Target, legacy_id: int, size: int, now: datetime) -> int:
+async def _move_batch_sqlite(target: Target, legacy_id: int, size: int, after: int, now: datetime
+                             ) -> tuple[int, int | None]:
     rows = await raw_sql.fetch(
-        "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM legacy_record WHERE legacy_coupon_id = ?"
-        " AND member_id IS NOT NULL AND member_coupon_id IS NULL ORDER BY id LIMIT ?)", legacy_id, size)
+        "SELECT MAX(id), COUNT(*) FROM (SELECT id FROM legacy_record WHERE legacy_coupon_id = ? AND id > ?"
+        " AND member_id IS NOT NULL AND member_coupon_id IS NULL ORDER BY id LIMIT ?)", legacy_id, after, size)
     last, count = rows[0]
     if not count:
-        return 0
+        return 0, None
     pending = [legacy_id, last]
     source = f"legacy_record b WHERE {_SQLITE_PENDING}"
     insert, insert_params = _insert_member_coupons(target, source, False)
@@ -231,11 +233,12 @@ async def _move_batch_sqlite(target: Target, legacy_id: int, size: int, now: dat
         "UPDATE coupon SET issued_count = issued_count + ?, used_count = used_count +"
         f" (SELECT COUNT(*) FROM legacy_record WHERE {_SQLITE_PENDING} AND used_at IS NOT NULL) WHERE id = ?",
         count, *pending, coupon_id)
-    return await raw_sql.execute(
+    linked = await raw_sql.execute(
         "UPDATE legacy_record SET moved_at = ?, member_coupon_id = (SELECT mc.id FROM member_coupon mc"
         " WHERE mc.coupon_id = ? AND mc.member_id = legacy_record.member_id"
         f" AND mc.issue_key = ? || legacy_record.id) WHERE {_SQLITE_PENDING}",
         now, coupon_id, ISSUE_KEY_PREFIX, *pending)
+    return linked, last
 
 
 async def _register_serials_sqlite(serial_id: int, pending: list) -> None:
@@ -255,18 +258,18 @@ async def _register_serials_sqlite(serial_id: int, pending: list) -> None:
                           f" FROM {joined}) WHERE id = ?", serial_id, *pending, serial_id)
 
 
-async def move_batch(target: Target, legacy_id: int, size: int, application_id: int | None = None) -> int:
-    """Move up to `size` unmoved matched records of one legacy coupon, in one transaction; how many."""
+async def move_batch(target: Target, legacy_id: int, size: int, application_id: int | None = None,
+                     after: int = 0) -> tuple[int, int | None]:
+    """Move up to `size` unmoved matched records of one legacy coupon with ids above `after`, in one
+    transaction: (how many, the batch's last record id, None when there was nothing left)."""
     now = now_utc()
+    move = _move_batch_postgres if _postgres() else _move_batch_sqlite
     async with in_transaction():
-        if _postgres():
-            moved = await _move_batch_postgres(target, legacy_id, size, now)
-        else:
-            moved = await _move_batch_sqlite(target, legacy_id, size, now)
+        moved, last = await move(target, legacy_id, size, after, now)
         if moved and application_id is not None:
             await raw_sql.execute("UPDATE migration_application SET moved_count = moved_count + ? WHERE id = ?",
                                   moved, application_id)
-    return moved
+    return moved, last
 
 
 async def move_records(target: Target, legacy_id: int, application_id: int | None = None,
@@ -274,14 +277,18 @@ async def move_records(target: Target, legacy_id: int, application_id: int | Non
     """Every unmoved matched record of a legacy coupon, batch after batch; how many moved now."""
     size = size or int(os.environ.get(BATCH_ENV) or BATCH)
     pause = float(os.environ.get(PAUSE_ENV) or 0)
-    total = 0
-    while moved := await move_batch(target, legacy_id, size, application_id):
-        total += moved
+    total, after = 0, 0
+    # Keyset: each batch starts after the last one (no rescanning of moved rows); a restart from 0
+    # passes over what an earlier attempt moved once.
+    while True:
+        moved, last = await move_batch(target, legacy_id, size, application_id, after)
+        if last is None:
+            return total
+        total, after = total + moved, last
         if on_batch is not None:
             await on_batch(moved)
         if pause:
             await asyncio.sleep(pause)
-    return total
 
 
 async def _target(coupon: LegacyCoupon) -> Target:

@@ -177,7 +177,7 @@ async def test_running_again_moves_nothing_twice(app, imported, owner):
     application = await submitted(owner, imported)
     # A crash after one committed batch: two records already moved before the run.
     spring = await LegacyCoupon.get(id=imported["12171514"].id)
-    assert await legacy_run.move_batch(await legacy_run._target(spring), spring.id, 2) == 2
+    assert (await legacy_run.move_batch(await legacy_run._target(spring), spring.id, 2))[0] == 2
     application = await run(app, owner, application)
     assert (application.moved_count, application.already_count, application.unmatched_count) == (15, 2, 1)
     before = await MemberCoupon.all().count()
@@ -189,7 +189,7 @@ async def test_running_again_moves_nothing_twice(app, imported, owner):
     assert (await Job.get(id=job.id)).status == JobStatus.SUCCEEDED
     for number in MIGRATED:
         coupon = await LegacyCoupon.get(id=imported[number].id)
-        assert await legacy_run.move_batch(await legacy_run._target(coupon), coupon.id, 100) == 0
+        assert await legacy_run.move_batch(await legacy_run._target(coupon), coupon.id, 100) == (0, None)
     assert await MemberCoupon.all().count() == before
     vvip = await target(imported, "12171514")
     assert (vvip.issued_count, vvip.used_count) == (5, 0)
