@@ -13,8 +13,7 @@ from dataclasses import asdict, dataclass
 
 # Modules that register benchmarks when imported; later issues append theirs.
 BENCHMARK_MODULES = ["bench.members", "bench.wallet", "bench.redemption", "bench.validate",
-                     "bench.codes", "bench.stats_daily", "bench.orders_nested", "bench.migration",
-                     "bench.segment", "bench.campaign"]
+                     "bench.codes", "bench.stats_daily", "bench.orders_nested", "bench.migration"]
 
 
 class BenchUnavailable(RuntimeError):
