@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 
 # Modules that register benchmarks when imported; later issues append theirs.
 BENCHMARK_MODULES = ["bench.members", "bench.wallet", "bench.redemption", "bench.validate",
-                     "bench.codes", "bench.stats_daily", "bench.orders_nested", "bench.migration"]
+                     "bench.codes", "bench.stats_daily", "bench.orders_nested", "bench.migration",
+                     "bench.campaign"]
 
 
 class BenchUnavailable(RuntimeError):
