@@ -227,7 +227,7 @@ async def recompute_all(day: date, run: JobRun | None = None) -> dict:
     segments = list(await Segment.filter(is_deleted=False).order_by("id"))
     sizes = {}
     for done, segment in enumerate(segments, 1):
-        sizes[segment.id] = await recompute(segment, day)
+        sizes[str(segment.id)] = await recompute(segment, day)
         if run is not None:
             await run.progress(done, len(segments))
     return {"day": day.isoformat(), "segments": len(segments), "sizes": sizes}

@@ -168,5 +168,5 @@ async def test_daily_job_recomputes_every_segment_once_per_day(db):
     daily = await Job.filter(kind="segments.daily", id__in=created)
     assert len(daily) == 1 and not [j for j in again if j == daily[0].id]
     result = await recompute_all(today - timedelta(days=1))
-    assert result["sizes"][segment.id] == 1
+    assert result["sizes"][str(segment.id)] == 1
     assert await Segment.filter(kind="BUILTIN").count() == 3
