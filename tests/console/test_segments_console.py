@@ -5,6 +5,8 @@ VIEWERs kept out of every change."""
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 from gql.resolvers.segments import recompute
 from kupon.timeutil import now_utc, seoul_today
@@ -248,3 +250,65 @@ async def test_changes_need_the_csrf_token(client, db):
         assert response.status_code == 403, url
     assert not (await Segment.get(id=segment.id)).is_deleted
     assert await Segment.filter(kind=SegmentKind.CUSTOM).count() == 1
+
+
+class FormFields(HTMLParser):
+    """The fields a browser would post from #segment-form: inputs (ticked boxes only), selects'
+    chosen options, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name") and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.append((a["name"], a.get("value") or ("on" if a.get("type") == "checkbox" else "")))
+        elif tag == "select":
+            self.select = a.get("name")
+        elif tag == "option" and self.select and "selected" in a:
+            self.fields.append((self.select, a["value"]))
+        elif tag == "textarea":
+            self.textarea = a.get("name")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        if tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields.append((self.textarea, data))
+
+
+async def test_every_condition_survives_the_round_trip_through_the_form(client, db):
+    coupon = await make_coupon()
+    tree = {"op": "OR", "children": [
+        {"field": "AMOUNT_SPENT", "period": {"months": 3}, "cmp": {"op": "BETWEEN", "value": 1000, "value2": 50000}},
+        {"op": "NOT", "child": {"op": "AND", "children": [
+            {"field": "GRADE", "grades": ["GOLD", "VIP"]},
+            {"field": "TAGS", "match": "NONE", "tags": ["휴면", "vip"]},
+            {"field": "LAST_ORDER", "when": "BEFORE_DATE", "date": "2026-01-31"},
+            {"field": "LAST_ORDER", "when": "BEFORE_DAYS", "days": 90}]}},
+        {"field": "POINTS_HELD", "cmp": {"op": "LTE", "value": 500}},
+        {"field": "EARNINGS", "period": {"ever": True}, "cmp": {"op": "EQ", "value": 1}},
+        {"field": "CONSENT", "channel": "KAKAO"},
+        {"field": "BIRTHDAY", "days": 14},
+        {"field": "HOLDS_COUPON", "coupon_id": coupon.id},
+        {"field": "VISITS", "period": {"days": 30}, "cmp": {"op": "GTE", "value": 2}},
+    ]}
+    segment = await Segment.create(name="모든 조건", tree=tree)
+    csrf = await signed_in(client)
+    edit = await client.get(f"/admin/segments/{segment.id}/edit", headers=ENGLISH)
+    start = edit.text.index('<form id="segment-form"')
+    form_html = edit.text[start:edit.text.index("</form>", start)]
+    parser = FormFields()
+    parser.feed(form_html)
+    posted = await client.post(f"/admin/segments/{segment.id}/edit", content=urlencode(parser.fields),
+                               headers={**HTMX, "X-CSRF-Token": csrf,
+                                        "Content-Type": "application/x-www-form-urlencoded"})
+    assert posted.status_code == 204, parser.fields
+    assert (await Segment.get(id=segment.id)).tree == tree
