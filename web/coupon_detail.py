@@ -17,6 +17,7 @@ from gql.resolvers import coupon_codes, coupon_issuing, coupons, legacy_run, mem
 from gql.resolvers.coupon_codes import CodeFilter
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import PageRequest
+from gql.resolvers.segment_audience import coupon_audience
 from models.coupons import CodeMode, Coupon, IssueMethod, MemberCouponStatus, TriggerEvent
 from web.console import (
     actor_of,
@@ -72,7 +73,8 @@ async def _section_context(request: Request, coupon: Coupon) -> dict:
                "stats": await wallet.coupon_stats(actor, coupon.id),
                "holders": await wallet.holders_of_coupon(actor, coupon.id, _status(request), _page(request)),
                "holders_status": request.query_params.get("status", ""),
-               "migration_banner": await legacy_run.migration_banner(coupon.id)}
+               "migration_banner": await legacy_run.migration_banner(coupon.id),
+               "audience": await coupon_audience(actor, coupon.id)}
     if coupon.issue_method == IssueMethod.MANUAL:
         member_q = request.query_params.get("member_q", "")
         context |= {"member_q": member_q,

@@ -17,6 +17,7 @@ from gql.resolvers.catalog import ProductFilter, list_categories, list_products,
 from gql.resolvers.coupons import CouponFilter, CouponInput
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import MAX_PAGE_SIZE, PageRequest
+from gql.resolvers.segment_audience import coupon_audience, set_coupon_audience
 from gql.resolvers.shop_settings import coupons_enabled, set_coupons_enabled
 from gql.resolvers.validation import Checker
 from models.catalog import ProductKind
@@ -45,9 +46,11 @@ from web.console import (
 )
 from web.coupon_form import NEW_COUPON, form_values, parse_coupon_form
 from web.coupon_labels import LABELS, WEEKDAYS
+from web.segment_audience import FIELD as AUDIENCE_FIELD
+from web.segment_audience import audience_choices, chosen_values, read_audience
 
 PAGE_SIZE = 20
-FORM_FIELDS = set(CouponInput.__dataclass_fields__)
+FORM_FIELDS = set(CouponInput.__dataclass_fields__) | {AUDIENCE_FIELD}
 # List filters: query parameter -> the enum its value must name.
 ENUM_FILTERS = {"type": CouponType, "benefit": BenefitKind, "issue_method": IssueMethod, "channel": Channel,
                 "issue_status": CouponStatus, "use_status": CouponStatus}
@@ -160,7 +163,9 @@ async def _form_page(request: Request, coupon: Coupon | None, values: dict, erro
     missing = [int(i) for i in values["target_product_ids"] if i not in listed and i.isdigit()]
     products += (await coupons.coupon_targets(actor, [], missing))[1]
     errors = errors or {}
+    values.setdefault(AUDIENCE_FIELD, [])
     context = {"coupon": coupon, "values": values, "errors": errors, "sites": await list_sites(actor),
+               "audience_segments": await audience_choices(actor),
                "categories": await list_categories(actor), "products": products,
                "general_errors": [message for name, message in errors.items() if name not in FORM_FIELDS],
                "action": action or (f"/admin/coupons/{coupon.id}/edit" if coupon else "/admin/coupons/new"),
@@ -172,8 +177,10 @@ async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponI
                 page: dict | None = None, done: str | None = None) -> Response:
     """Read the form, save through the resolver, or show every problem next to its field (422).
     `page`: `_form_page`'s action and extra context; `done`: where to go after saving."""
-    parsed = parse_coupon_form(await request.form())
-    problems = list(parsed.problems)
+    form = await request.form()
+    parsed = parse_coupon_form(form)
+    audience, audience_problems = await read_audience(form, parsed.values)
+    problems = [*parsed.problems, *audience_problems]
     saved = None
     try:
         if problems:  # still list the resolver's own problems, so the operator sees them all at once
@@ -185,6 +192,7 @@ async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponI
     if saved is None:
         errors = problem_messages(request, Refused(*problems))
         return await _form_page(request, coupon, parsed.values, errors, status_code=422, **(page or {}))
+    await set_coupon_audience(actor_of(request), saved.id, audience)
     flash(request, gettext(request, "Coupon saved."))
     return redirect(request, done or f"/admin/coupons/{saved.id}")
 
@@ -212,7 +220,9 @@ async def coupon_edit(request: Request) -> Response:
     if coupon is None:
         return no_such_coupon(request)
     if request.method == "GET":
-        return await _form_page(request, coupon, form_values(coupons.input_from_coupon(coupon)))
+        values = form_values(coupons.input_from_coupon(coupon))
+        values[AUDIENCE_FIELD] = chosen_values(await coupon_audience(actor_of(request), coupon.id))
+        return await _form_page(request, coupon, values)
     return await _save(request, coupon, lambda data: coupons.update_coupon(actor_of(request), coupon.id, data))
 
 

@@ -19,6 +19,7 @@ from gql.resolvers.catalog import list_sites
 from gql.resolvers.coupons import CouponFilter
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import MAX_PAGE_SIZE, PageRequest
+from gql.resolvers.segment_audience import serial_audience, set_serial_audience
 from gql.resolvers.serials import SerialInput
 from gql.resolvers.validation import Checker
 from kupon.privacy import mask_code
@@ -40,11 +41,13 @@ from web.console import (
     render,
 )
 from web.jobs import progress_context, start_more
+from web.segment_audience import FIELD as AUDIENCE_FIELD
+from web.segment_audience import audience_choices, chosen_values, read_audience
 from web.serial_form import NEW_SERIAL, form_values, locked_values, parse_serial_form
 
 PAGE_SIZE = 20
 CODES_PAGE_SIZE = 50
-FORM_FIELDS = {*SerialInput.__dataclass_fields__, "quantity_mode", "duplicate_mode", "fixed_mode",
+FORM_FIELDS = {*SerialInput.__dataclass_fields__, AUDIENCE_FIELD, "quantity_mode", "duplicate_mode", "fixed_mode",
                "register_unlimited"}
 ENUM_FILTERS = {"type": SerialType, "status": SerialStatus}
 CHOICES = {"labels": LABELS, "types": list(SerialType), "statuses": list(SerialStatus),
@@ -136,7 +139,9 @@ async def _form_page(request: Request, campaign: SerialCampaign | None, values: 
                      errors: dict[str, str] | None = None, status_code: int = 200, *, action: str | None = None,
                      extra: dict | None = None) -> Response:
     errors = errors or {}
+    values.setdefault(AUDIENCE_FIELD, [])
     context = {"campaign": campaign, "values": values, "errors": errors,
+               "audience_segments": await audience_choices(actor_of(request)),
                "sites": await list_sites(actor_of(request)), "coupons": await _reward_coupons(request, values),
                "general_errors": [message for name, message in errors.items() if name not in FORM_FIELDS],
                "action": action or (f"/admin/serials/{campaign.id}/edit" if campaign else "/admin/serials/new"),
@@ -149,9 +154,11 @@ async def _save(request: Request, campaign: SerialCampaign | None, locked: dict 
                 done: str | None = None) -> Response:
     """Read the form, save through the resolver, or show every problem next to its field (422).
     `page`: `_form_page`'s action and extra context; `done`: where to go after saving."""
-    parsed = parse_serial_form(await request.form(), locked)
+    form = await request.form()
+    parsed = parse_serial_form(form, locked)
+    audience, audience_problems = await read_audience(form, parsed.values)
     saved = None
-    problems = list(parsed.problems)
+    problems = [*parsed.problems, *audience_problems]
     try:
         if problems:  # still list the resolver's own problems, so the operator sees them all at once
             await serials.check_serial_input(parsed.data, campaign.id if campaign else None)
@@ -162,6 +169,7 @@ async def _save(request: Request, campaign: SerialCampaign | None, locked: dict 
     if saved is None:
         return await _form_page(request, campaign, parsed.values, problem_messages(request, Refused(*problems)),
                                 status_code=422, **(page or {}))
+    await set_serial_audience(actor_of(request), saved.id, audience)
     flash(request, gettext(request, "Serial code campaign saved."))
     return redirect(request, done or f"/admin/serials/{saved.id}")
 
@@ -190,6 +198,7 @@ async def serial_edit(request: Request) -> Response:
     if campaign is None:
         return no_such_campaign(request)
     current = form_values(await input_from_campaign(request, campaign))
+    current[AUDIENCE_FIELD] = chosen_values(await serial_audience(actor_of(request), campaign.id))
     if request.method == "GET":
         return await _form_page(request, campaign, current)
     return await _save(request, campaign, locked_values(current),
@@ -226,6 +235,7 @@ async def _stats_context(request: Request, campaign: SerialCampaign) -> dict:
 
 async def _detail_context(request: Request, campaign: SerialCampaign) -> dict:
     return {"campaign": campaign, "rewards": (await serials.rewards_of([campaign.id]))[0],
+            "audience": await serial_audience(actor_of(request), campaign.id),
             "site_names": await site_names(request), **await _stats_context(request, campaign),
             **await _generation_context(request, campaign), **await _codes_context(request, campaign)}
 

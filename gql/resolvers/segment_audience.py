@@ -43,6 +43,8 @@ async def _replace(actor: Actor, owner: Model, link: type[Model], owner_field: s
     segments = await _segments(segment_ids)
     async with in_transaction():
         before = await link.filter(**{owner_field: owner.pk}).order_by("id").values_list("segment_id", flat=True)
+        if list(before) == [s.id for s in segments]:
+            return segments  # unchanged: no rewrite, no audit entry
         await link.filter(**{owner_field: owner.pk}).delete()
         await link.bulk_create([link(**{owner_field: owner.pk, "segment_id": s.id}) for s in segments])
         await record_change(actor, action, owner, before={"segment_ids": list(before)},
