@@ -62,7 +62,7 @@ async def test_worker_killed_mid_batch_delivers_each_member_once(db, app, gatewa
     await top_up(1_000_000)
     site = await make_site()
     members = [await make_member(site, phone=f"010-5555-{n:04d}") for n in range(MEMBERS)]
-    campaign = await make_campaign([m.id for m in members], message_type="INFORMATIONAL", at=now_utc())
+    await make_campaign([m.id for m in members], message_type="INFORMATIONAL", at=now_utc())
     gateway.delay(seconds=0.25)  # every request answers late: the first batch is in flight for seconds
     log = tmp_path / "worker.log"
     papp = jobs.procrastinate_app(db.url)
