@@ -18,7 +18,7 @@ DOMAINS = [
     ("training", "Training-card orders", None),
     ("stats", "Statistics", None),
     ("segments", "Segments", None),
-    ("campaigns", "Campaigns", 9),
+    ("campaigns", "Campaigns", None),
     ("migration", "Legacy migration", None),
     ("audit", "Audit log", None),
 ]

@@ -30,6 +30,7 @@ from web import (
     stats,
     training,
 )
+from web.campaign_routes import campaign_routes
 
 
 def console_routes() -> list[Route]:
@@ -56,6 +57,7 @@ def console_routes() -> list[Route]:
         *stats_routes(),
         *segment_routes(),
         *legacy_routes(),
+        *campaign_routes(),
         Route("/audit", audit.audit_list, name="audit"),
         Route("/jobs/{job_id:int}/progress", jobs.job_progress, name="job_progress"),
         Route("/jobs/{job_id:int}/download", jobs.job_download, name="job_download"),

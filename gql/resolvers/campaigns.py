@@ -35,6 +35,7 @@ from models.campaigns import (
     CampaignChannel,
     CampaignRun,
     CampaignStatus,
+    ComplianceEvent,
     CouponMessageTemplate,
     MessageType,
     ScheduleKind,
@@ -42,6 +43,7 @@ from models.campaigns import (
 from models.members import Member
 
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+NIGHT_REFUSALS = ("RESERVATION_NIGHT_BAN", "REPEAT_TIME_NIGHT_BAN")
 SEARCH_LIMIT = 20
 SAMPLE_MEMBER = SimpleNamespace(id=0, name="홍길동", grade="BASIC", points=1200)
 _PHONE_DIGITS = re.compile(r"^01[016789]\d{7,8}$")
@@ -78,7 +80,20 @@ async def _clean(data: CampaignInput) -> dict:
     async def sms_length(values: dict) -> SmsLength:
         return measure(values, shop)
 
-    return await clean_campaign(data, now_utc(), shop.night_ban_email, sms_length)
+    try:
+        return await clean_campaign(data, now_utc(), shop.night_ban_email, sms_length)
+    except Refused as refused:
+        await _record_night_refusal(data, refused)
+        raise
+
+
+async def _record_night_refusal(data: CampaignInput, refused: Refused) -> None:
+    """A reservation or repeat time refused by the night-time ban goes on the compliance page."""
+    for problem in refused.problems:
+        if problem.code in NIGHT_REFUSALS:
+            when = data.send_at.isoformat() if problem.field == "send_at" and data.send_at else data.repeat_time
+            await ComplianceEvent.create(kind="RESERVATION_REFUSED", reason=problem.code, at=now_utc(), detail={
+                "name": data.name, "channel": data.channel, "schedule": data.schedule, "at": when})
 
 
 def _audit_values(values: dict) -> dict:
