@@ -11,10 +11,12 @@ Conditions, evaluated "as of" a Seoul day D (a snapshot of day D uses the data u
 end of D; the live count in the editor uses today):
 
     SIGNED_UP      days                     signed up in the last `days` days
-    ORDER_COUNT    period, cmp              number of orders (not cancelled, not carts) in the period
+    ORDER_COUNT    period, cmp              number of paid orders in the period: PAID or (partly) refunded;
+                                            not carts, not cancelled, not still awaiting their deposit
     AMOUNT_SPENT   period, cmp              won paid minus won refunded over those orders
     LAST_ORDER     when, days | date        WITHIN_DAYS: last order in the last `days` days;
                                             BEFORE_DAYS: has ordered, but not in the last `days` days;
+                                            (orders counted as for ORDER_COUNT)
                                             BEFORE_DATE / AFTER_DATE: last order's Seoul day < / > `date`
     GRADE          grades                   grade is one of `grades`
     POINTS_HELD    cmp                      points earned minus points spent, up to the end of D

