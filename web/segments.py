@@ -10,6 +10,7 @@ Everything a segment means is decided by gql/resolvers/segments.py.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import date
 
@@ -59,15 +60,23 @@ def render_segments(request: Request, template: str, context: dict, **kwargs) ->
                                       "sentence_of": lambda tree: sentence(tree, locale), **context}, **kwargs)
 
 
-async def segment_from_path(request: Request) -> Segment | None:
-    try:
-        return await segments.get_segment(actor_of(request), int(request.path_params["segment_id"]))
-    except Refused:
-        return None
+def segment_view(*, change: bool = False) -> Callable:
+    """`console_view` for a view of one segment (the path's `segment_id`), which it receives; a
+    missing or deleted segment is a 404."""
 
+    def decorate(view: Callable[[Request, Segment], Awaitable[Response]]):
+        @console_view(change=change)
+        @functools.wraps(view)
+        async def wrapper(request: Request) -> Response:
+            try:
+                segment = await segments.get_segment(actor_of(request), int(request.path_params["segment_id"]))
+            except Refused:
+                return refuse(request, "NOT_FOUND", 404, gettext(request, "No such segment."))
+            return await view(request, segment)
 
-def no_such_segment(request: Request) -> Response:
-    return refuse(request, "NOT_FOUND", 404, gettext(request, "No such segment."))
+        return wrapper
+
+    return decorate
 
 
 async def site_names(request: Request) -> dict[int, str]:
@@ -171,11 +180,8 @@ async def segment_new(request: Request) -> Response:
     return await _save(request, None, lambda data: segments.create_segment(actor_of(request), data))
 
 
-@console_view(change=True)
-async def segment_edit(request: Request) -> Response:
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
+@segment_view(change=True)
+async def segment_edit(request: Request, segment: Segment) -> Response:
     if segment.kind == SegmentKind.BUILTIN:
         return refuse(request, "SEGMENT_BUILTIN", 403)
     if request.method == "GET":
@@ -238,11 +244,8 @@ async def _detail_context(request: Request, segment: Segment) -> dict:
             "job": None}
 
 
-@console_view()
-async def segment_detail(request: Request) -> Response:
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
+@segment_view()
+async def segment_detail(request: Request, segment: Segment) -> Response:
     return render_segments(request, "segments/detail.html", await _detail_context(request, segment))
 
 
@@ -254,30 +257,21 @@ async def _section(request: Request, segment: Segment, block: str, context: dict
                            status_code=status_code)
 
 
-@console_view()
-async def segment_summary(request: Request) -> Response:
+@segment_view()
+async def segment_summary(request: Request, segment: Segment) -> Response:
     """Size, last recompute and the chart; reloaded when a recompute job ends."""
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
     return await _section(request, segment, "summary", await _summary_context(request, segment))
 
 
-@console_view()
-async def segment_members(request: Request) -> Response:
+@segment_view()
+async def segment_members(request: Request, segment: Segment) -> Response:
     """Members as of a day, with the Entered / Left tabs (a section of the segment's page)."""
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
     return await _section(request, segment, "membership", await _membership_context(request, segment))
 
 
-@console_view(change=True)
-async def segment_recompute(request: Request) -> Response:
+@segment_view(change=True)
+async def segment_recompute(request: Request, segment: Segment) -> Response:
     """"Recompute now": starts a job and answers with its progress bar."""
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
     try:
         job = await segments.recompute_now(actor_of(request), segment.id)
     except Refused as refused:
@@ -289,11 +283,8 @@ async def segment_recompute(request: Request) -> Response:
     return await _section(request, segment, "recompute", await progress_context(job))
 
 
-@console_view(change=True)
-async def segment_delete(request: Request) -> Response:
-    segment = await segment_from_path(request)
-    if segment is None:
-        return no_such_segment(request)
+@segment_view(change=True)
+async def segment_delete(request: Request, segment: Segment) -> Response:
     try:
         await segments.delete_segment(actor_of(request), segment.id)
     except Refused as refused:
