@@ -1,12 +1,4 @@
-"""Running campaigns: the scheduler, and the job that sends one run's messages.
-
-Scheduler (`run_scheduler`, every minute on whichever runner is active): a SCHEDULED campaign
-whose next_run_at has come gets its CampaignRun (unique per campaign and scheduled_for, so two
-workers or processes create it once) and a dispatch job; a repeating campaign moves on by its
-N days (DONE after end_date), a NOW/RESERVED one is RUNNING until its run ends, then DONE. It
-also resumes runs that wait: DEFERRED ones whose resume_at (08:00) has come, PAUSED ones once
-the credit covers a message again, and SENDING/PLANNED ones without a live job (retries waiting,
-or a job that gave up).
+"""The job that sends one campaign run's messages (campaign_scheduler starts and resumes it).
 
 A dispatch job (`dispatch_run`) selects the targets once (campaign_targets) and sends the QUEUED
 messages in batches: for each batch it reads the members again (consent is checked again at
@@ -45,7 +37,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -55,7 +46,6 @@ from gql.resolvers.message_credit import charge_rows, credit_balance, hold, refu
 from gql.resolvers.message_render import coupon_download_url, render
 from gql.resolvers.messaging_settings import MessagingSettings, load_messaging_settings, provider_of
 from gql.resolvers.raw_sql import execute_many, fetch, sql_instant
-from kupon import jobs
 from kupon.jobs import JobRun, job_function
 from kupon.messaging import (
     Backoff,
@@ -69,7 +59,7 @@ from kupon.messaging import (
     measure_sms,
 )
 from kupon.settings import Settings
-from kupon.timeutil import now_utc, to_seoul
+from kupon.timeutil import now_utc
 from models.activity import ConsentChannel
 from models.campaigns import (
     Campaign,
@@ -82,9 +72,7 @@ from models.campaigns import (
     MessageStatus,
     MessageType,
     RunStatus,
-    ScheduleKind,
 )
-from models.jobs import Job, JobStatus
 
 log = logging.getLogger("kupon.campaigns")
 DISPATCH_JOB = "campaigns.dispatch"
@@ -94,81 +82,6 @@ MAX_ATTEMPTS = 5
 WAIT_IN_JOB = timedelta(seconds=20)  # shorter retry waits are slept in the job; longer ones end it
 BACKOFF = Backoff(base_seconds=2.0, cap_seconds=600.0)
 SYSTEM_KEY = "system"  # Campaign.targets["system"]: kupon's own informational campaigns (opt_out.py)
-
-
-# --- the scheduler ----------------------------------------------------------------------------
-
-def _repeat_after(campaign: Campaign, scheduled_for: datetime, now: datetime) -> datetime | None:
-    """The first occurrence after `now` (start_date + k*N days at repeat_time Seoul), None past end_date."""
-    step = timedelta(days=campaign.repeat_every_days or 1)
-    following = scheduled_for + step
-    while following <= now:
-        following += step
-    if campaign.end_date and to_seoul(following).date() > campaign.end_date:
-        return None
-    return following
-
-
-async def start_due_campaigns(now: datetime) -> list[int]:
-    """Runs created now for campaigns whose time has come; returns their ids."""
-    started = []
-    for campaign in await Campaign.filter(status=CampaignStatus.SCHEDULED, next_run_at__lte=now).order_by("id"):
-        scheduled_for = campaign.next_run_at
-        try:
-            run = await CampaignRun.create(campaign_id=campaign.id, scheduled_for=scheduled_for)
-            started.append(run.id)
-        except IntegrityError:  # another worker created it; the advance below is conditional too
-            run = None
-        repeats = campaign.schedule == ScheduleKind.REPEAT
-        following = _repeat_after(campaign, scheduled_for, now) if repeats else None
-        status = CampaignStatus.SCHEDULED if following else CampaignStatus.RUNNING
-        await Campaign.filter(id=campaign.id, status=CampaignStatus.SCHEDULED, next_run_at=scheduled_for
-                              ).update(next_run_at=following, status=status)
-        if run is not None:
-            await submit_dispatch(run)
-    return started
-
-
-async def submit_dispatch(run: CampaignRun) -> Job | None:
-    """A dispatch job for the run unless one is queued or running; the run points at it."""
-    previous = run.job_id
-    if previous is not None and await Job.filter(id=previous, status__in=(JobStatus.QUEUED, JobStatus.RUNNING)
-                                                 ).exists():
-        return None
-    job = await Job.create(kind=DISPATCH_JOB, params={"run_id": run.id})
-    if not await CampaignRun.filter(id=run.id, job_id=previous).update(job_id=job.id):
-        await job.delete()  # another scheduler got there first
-        return None
-    run.job_id = job.id
-    await jobs.get_runner().submit(job.id)
-    return job
-
-
-async def resume_runs(now: datetime | None = None) -> list[int]:
-    """Dispatch again the runs that wait and may go on now; returns their ids."""
-    now = now or now_utc()
-    resumed = []
-    waiting = await CampaignRun.filter(status__in=(RunStatus.PLANNED, RunStatus.SENDING, RunStatus.DEFERRED,
-                                                   RunStatus.PAUSED)).select_related("campaign")
-    balance = None
-    for run in waiting:
-        if run.status in (RunStatus.DEFERRED, RunStatus.SENDING) and run.resume_at and run.resume_at > now:
-            continue
-        if run.status == RunStatus.PAUSED:
-            balance = await credit_balance() if balance is None else balance
-            shop = await load_messaging_settings()
-            if balance < shop.price(run.campaign.channel):
-                continue
-        if await submit_dispatch(run):
-            resumed.append(run.id)
-    return resumed
-
-
-@jobs.every_minute
-async def run_scheduler() -> None:
-    now = now_utc()
-    await start_due_campaigns(now)
-    await resume_runs(now)
 
 
 # --- sending one run --------------------------------------------------------------------------
@@ -310,7 +223,9 @@ async def _send_one(sending: Sending, recipient: Recipient, message: OutboundMes
             return Outcome(recipient, "FAILED", reason=error.reason_code, **base)
     price = sending.shop.price(result.channel.value) if result.channel != message.channel else recipient.price
     base["channel"] = result.channel.value
-    return Outcome(recipient, "SENT", message_id=result.message_id, price=price, **base)
+    # After a Kakao-to-SMS fallback the reason says why Kakao was not used (e.g. NO_KAKAOTALK).
+    return Outcome(recipient, "SENT", message_id=result.message_id, price=price, reason=result.fallback_reason or "",
+                   **base)
 
 
 def _retry_or_fail(recipient: Recipient, error: SendError, base: dict) -> Outcome:
@@ -474,6 +389,9 @@ async def dispatch_run(run_id: int, providers: Providers, secret_key: str, progr
 
 async def _send_all(sending: Sending, progress) -> dict:
     while True:
+        if await Campaign.filter(id=sending.campaign.id, status=CampaignStatus.CANCELLED).exists():
+            await cancel_run(sending.run)
+            return {"status": RunStatus.CANCELLED.value}
         now = now_utc()
         banned = sending.advertising and sending.night_ban and in_night_ban(now)
         batch = await due_batch(sending, now, night_only=banned)

@@ -25,7 +25,8 @@ from tortoise.transactions import in_transaction
 
 from gql.resolvers.access import Actor, require_change_shop
 from gql.resolvers.audit import record_change
-from gql.resolvers.campaign_dispatch import SYSTEM_KEY, exclude, submit_dispatch
+from gql.resolvers.campaign_dispatch import SYSTEM_KEY, exclude
+from gql.resolvers.campaign_scheduler import submit_dispatch
 from gql.resolvers.errors import Refused
 from gql.resolvers.message_render import read_unsubscribe_token
 from gql.resolvers.raw_sql import execute, fetch, sql_instant

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gql.resolvers.campaign_dispatch import run_scheduler
+from gql.resolvers.campaign_scheduler import run_scheduler
 from kupon.timeutil import SEOUL, clock_at
 from models.activity import ConsentChannel, MarketingConsent
 from models.campaigns import Campaign, CampaignMessage, CampaignRun, CreditEntry, CreditKind

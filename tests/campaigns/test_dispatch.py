@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from gql.resolvers.access import operator_actor
-from gql.resolvers.campaign_dispatch import resume_runs
+from gql.resolvers.campaign_scheduler import resume_runs
 from gql.resolvers.message_credit import credit_balance, top_up_credit
 from gql.resolvers.opt_out import record_opt_out
 from kupon.timeutil import clock_at

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gql.resolvers.campaign_dispatch import start_due_campaigns
+from gql.resolvers.campaign_scheduler import start_due_campaigns
 from kupon import jobs
 from kupon.timeutil import now_utc
 from models.campaigns import CampaignMessage, CampaignRun, CreditEntry
