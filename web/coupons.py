@@ -197,8 +197,9 @@ async def _save(request: Request, coupon: Coupon | None, save: Callable[[CouponI
     return redirect(request, done or f"/admin/coupons/{saved.id}")
 
 
-async def coupon_form_elsewhere(request: Request, prefill: CouponInput, save: Callable[[CouponInput], Awaitable[Coupon]],
-                                *, action: str, extra: dict, done: str) -> Response:
+async def coupon_form_elsewhere(request: Request, prefill: CouponInput,
+                                save: Callable[[CouponInput], Awaitable[Coupon]], *, action: str, extra: dict,
+                                done: str) -> Response:
     """The coupon form on another screen's URL (a legacy coupon's target, web/legacy_targets.py):
     pre-filled, the same fields and checks, its own heading and notice (`extra`), `save` instead of create."""
     page = {"action": action, "extra": extra}

@@ -16,7 +16,16 @@ from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import MAX_PAGE_SIZE, PageRequest
 from models.coupons import CouponTrigger
 from models.legacy import LegacyTrigger
-from web.console import actor_of, console_view, flash, gettext, is_fragment_request, locale_of, problem_messages, redirect
+from web.console import (
+    actor_of,
+    console_view,
+    flash,
+    gettext,
+    is_fragment_request,
+    locale_of,
+    problem_messages,
+    redirect,
+)
 from web.legacy import render_legacy
 
 TEMPLATE = "legacy/triggers.html"
