@@ -44,7 +44,7 @@ async def _details(request: Request, applications: list[MigrationApplication]) -
     details = {}
     for a in applications:
         run = await legacy_run.run_progress(actor, a.id)
-        details[a.id] = {"run": run, "application": await MigrationApplication.get(id=a.id),
+        details[a.id] = {"run": run, "application": await apps.get_application(actor, a.id),
                          "coupons": await apps.application_coupons(a.id)}
     return details
 
@@ -84,9 +84,10 @@ async def application_submit(request: Request) -> Response:
 async def _one(request: Request, status_code: int = 200, **extra) -> Response:
     """One application's block (the whole page for a plain request)."""
     application_id = int(request.path_params["application_id"])
-    application = await MigrationApplication.get_or_none(id=application_id)
-    if application is None:
-        return refuse(request, "NOT_FOUND", 404)
+    try:
+        application = await apps.get_application(actor_of(request), application_id)
+    except Refused as refused:
+        return refuse(request, refused.codes[0], 404)
     if not is_fragment_request(request):
         if extra.get("action_error"):
             flash(request, extra["action_error"], "error")

@@ -10,12 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gql.resolvers import coupons, legacy_triggers
-from gql.resolvers.access import require_read_shop
 from gql.resolvers.coupons import CouponFilter
 from gql.resolvers.errors import Refused
 from gql.resolvers.pagination import MAX_PAGE_SIZE, PageRequest
-from models.coupons import CouponTrigger
-from models.legacy import LegacyTrigger
 from web.console import (
     actor_of,
     console_view,
@@ -32,20 +29,12 @@ TEMPLATE = "legacy/triggers.html"
 PAGE = "/admin/migration/triggers"
 
 
-async def _imported(request: Request) -> list[tuple[LegacyTrigger, CouponTrigger | None]]:
-    """Every imported setting, oldest first, with the kupon trigger it became (None: not migrated)."""
-    require_read_shop(actor_of(request))
-    settings = await LegacyTrigger.all().select_related("legacy_coupon").order_by("id")
-    became = {t.legacy_trigger_id: t for t in await CouponTrigger.filter(
-        legacy_trigger_id__in=[s.id for s in settings]).select_related("coupon")}
-    return [(s, became.get(s.id)) for s in settings]
-
-
 async def _context(request: Request, **extra) -> dict:
     actor = actor_of(request)
     listed = (await coupons.list_coupons(actor, CouponFilter(), PageRequest(first=MAX_PAGE_SIZE))).items
     locale = locale_of(request)
-    return {"imported": await _imported(request), "pending": await legacy_triggers.pending_triggers(actor),
+    return {"imported": await legacy_triggers.imported_triggers(actor),
+            "pending": await legacy_triggers.pending_triggers(actor),
             "choices": [c for c in listed if c.issue_method in legacy_triggers.REPOINTABLE],
             "notice_of": lambda t: (code := legacy_triggers.trigger_notice(t)) and Refused.because(
                 code).problems[0].message_in(locale), **extra}

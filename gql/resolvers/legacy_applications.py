@@ -179,3 +179,8 @@ async def application_coupons(application_id: int) -> list[LegacyCoupon]:
     """The legacy coupons an application covers, in id order."""
     ids = await ApplicationCoupon.filter(application_id=application_id).values_list("legacy_coupon_id", flat=True)
     return await LegacyCoupon.filter(id__in=list(ids)).order_by("id")
+
+
+async def get_application(actor: Actor, application_id: int) -> MigrationApplication:
+    require_read_shop(actor)
+    return await _application(application_id)

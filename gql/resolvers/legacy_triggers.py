@@ -83,3 +83,13 @@ def trigger_notice(trigger: CouponTrigger) -> str | None:
     if trigger.event is None:
         return "TRIGGER_EVENT_NOT_RAISED"
     return None
+
+
+async def imported_triggers(actor: Actor) -> list[tuple[LegacyTrigger, CouponTrigger | None]]:
+    """Every imported automatic-issue setting, oldest first, with the kupon trigger it became
+    (None while its legacy coupon is not migrated)."""
+    require_read_shop(actor)
+    settings = await LegacyTrigger.all().select_related("legacy_coupon").order_by("id")
+    became = {t.legacy_trigger_id: t for t in await CouponTrigger.filter(
+        legacy_trigger_id__in=[s.id for s in settings]).select_related("coupon")}
+    return [(s, became.get(s.id)) for s in settings]
