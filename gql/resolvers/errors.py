@@ -256,6 +256,8 @@ REASONS: dict[str, tuple[str, str]] = {
                        "이 세그먼트로 대상을 제한한 쿠폰이나 시리얼 코드가 있습니다."),
     "SEGMENT_BUILTIN": ("Built-in groups cannot be changed.", "기본 그룹은 변경할 수 없습니다."),
     "SEGMENT_NO_SNAPSHOT": ("The segment was not computed for that day.", "그날 계산된 세그먼트 결과가 없습니다."),
+    "LEGACY_COUPON_MIGRATED": ("The legacy coupon is migrated: its records can no longer change.",
+                               "내역이전이 완료된 쿠폰이라 내역을 더 바꿀 수 없습니다."),
     "NOT_IN_AUDIENCE": ("The member is not in the coupon's audience.", "쿠폰 대상 회원이 아닙니다."),
     # Member activity from the shop's back end (gql/resolvers/member_activity.py, activity_import.py)
     "MEMBER_REF_REQUIRED": ("Name the member by kupon id, or by site code and login id.",

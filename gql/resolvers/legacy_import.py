@@ -45,6 +45,7 @@ from models.legacy import (
     LegacyKind,
     LegacyRecord,
     LegacyTrigger,
+    MigrationStage,
     PaperMethod,
 )
 
@@ -355,29 +356,40 @@ RECORD_FIELDS = ("member_login_id", "code", "issued_at", "used_at", "order_ref")
 async def import_legacy_records(actor: Actor, rows: list[SourceRow],
                                 keep_good_rows: bool = False) -> LegacyImportReport:
     """Issue/use records of imported coupons. Known records (same row key) are unchanged, or
-    updated from a newer export while not yet moved. Unmatched login ids are kept and listed."""
+    updated from a newer export while not yet moved. Unmatched login ids are kept and listed.
+    A migrated coupon's records are closed: a new or changed row for it is rejected."""
     require_change_shop(actor)
     coupons = await _coupons_by_number({r.get("coupon_number") for r in rows})
-    good, rejected = _checked(rows, "coupon_number", lambda r: check_record(r, coupons.get(r.get("coupon_number"))),
-                              lambda v: v["row_key"], "LEGACY_DUPLICATE_ROW")
-    report = LegacyImportReport(len(rows), rejected=rejected, kept_good_rows=keep_good_rows)
-    if rejected and not keep_good_rows:
-        return report
+    good, rejected = _checked(
+        rows, "coupon_number",
+        lambda r: {**check_record(r, coupons.get(r.get("coupon_number"))), "_row": r.row,
+                   "_number": r.get("coupon_number")},
+        lambda v: v["row_key"], "LEGACY_DUPLICATE_ROW")
     keys = [v["row_key"] for v in good]
     known: dict[str, LegacyRecord] = {}
     for start in range(0, len(keys), READ_CHUNK):
         for record in await LegacyRecord.filter(row_key__in=keys[start:start + READ_CHUNK]):
             known[record.row_key] = record
-    fresh, changed = [], []
+    migrated = {c.id for c in coupons.values() if c.stage == MigrationStage.MIGRATED}
+    fresh, changed, unchanged = [], [], 0
     for values in good:
+        row, number = values.pop("_row"), values.pop("_number")
         record = known.get(values["row_key"])
-        if record is None:
+        differs = record is None or any(getattr(record, f) != values[f] for f in RECORD_FIELDS)
+        if not differs or (record is not None and record.moved_at is not None):
+            unchanged += 1
+        elif values["legacy_coupon_id"] in migrated:
+            rejected.append(RejectedRow(row, number[:100], "LEGACY_COUPON_MIGRATED"))
+        elif record is None:
             fresh.append(LegacyRecord(**values))
-        elif record.moved_at is None and any(getattr(record, f) != values[f] for f in RECORD_FIELDS):
+        else:
             changed.append((record, values))
-    report.imported, report.updated = len(fresh), len(changed)
-    report.unchanged = len(good) - len(fresh) - len(changed)
-    touched = sorted({v["legacy_coupon_id"] for v in good})
+    report = LegacyImportReport(len(rows), rejected=sorted(rejected, key=lambda r: r.row),
+                                kept_good_rows=keep_good_rows)
+    if rejected and not keep_good_rows:
+        return report
+    report.imported, report.updated, report.unchanged = len(fresh), len(changed), unchanged
+    touched = sorted({v["legacy_coupon_id"] for v in good} - migrated)
     async with in_transaction():
         await LegacyRecord.bulk_create(fresh, batch_size=INSERT_BATCH)
         for record, values in changed:

@@ -221,3 +221,18 @@ async def test_scheduled_run_starts_once_when_due_and_waits_for_the_switch(app, 
     await app.state.job_runner.run_pending()
     done = await MigrationApplication.get(id=application.id)
     assert done.status == ApplicationStatus.COMPLETED and done.moved_count == 4
+
+
+async def test_a_migrated_coupons_records_are_closed_to_imports(app, imported, owner):
+    from gql.resolvers import legacy_import
+    from tests.legacy.conftest import sample
+
+    await run(app, owner, await submitted(owner, imported))
+    again = await legacy_import.import_legacy_file(owner, "records", sample("records.csv"))
+    assert not again.rejected and again.imported == again.updated == 0
+    header = sample("records.csv").decode("utf-8-sig").splitlines()[0]
+    late = f"{header}\n19171914,R19999,shopper05,,2021-02-19 10:00,,\n"
+    before = await LegacyRecord.all().count()
+    report = await legacy_import.import_legacy_file(owner, "records", late.encode())
+    assert [(r.row, r.reason) for r in report.rejected] == [(2, "LEGACY_COUPON_MIGRATED")]
+    assert await LegacyRecord.all().count() == before
