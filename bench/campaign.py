@@ -270,3 +270,26 @@ async def _rows_after(call, empty) -> tuple[int, dict]:
                        "GROUP BY status, reason ORDER BY status, reason")
     await empty()
     return sum(row[2] for row in rows), {f"{status} {reason}": (count, int(ids)) for status, reason, count, ids in rows}
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.campaign [--members N] [--select-members M] [bench options]`: both, sized."""
+    import argparse
+
+    from bench.__main__ import main as bench_main
+
+    parser = argparse.ArgumentParser(prog="python -m bench.campaign", add_help=False)
+    parser.add_argument("--members", help=f"members the campaign goes to (default {DEFAULT_MEMBERS:,})")
+    parser.add_argument("--select-members", help=f"members to select from (default {DEFAULT_SELECT_MEMBERS:,})")
+    known, rest = parser.parse_known_args(argv)
+    for env, value in ((MEMBERS_ENV, known.members), (SELECT_ENV, known.select_members)):
+        if value is not None:
+            os.environ[env] = value
+    size(MEMBERS_ENV, DEFAULT_MEMBERS)  # refuse a bad size before starting PostgreSQL
+    size(SELECT_ENV, DEFAULT_SELECT_MEMBERS)
+    names = [name for name in ("campaign", "campaign_select") if name in rest] or ["campaign", "campaign_select"]
+    return bench_main([*names, *[arg for arg in rest if arg not in names]])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.campaign import DEFAULT_MEMBERS, DEFAULT_SELECT_MEMBERS, MEMBERS_ENV, SELECT_ENV, size
+from bench.campaign import DEFAULT_MEMBERS, DEFAULT_SELECT_MEMBERS, MEMBERS_ENV, SELECT_ENV, main, size
 from bench.registry import Options, load_benchmarks
 from kupon.throwaway_postgres import find_pg_bin
 
@@ -24,6 +24,13 @@ def test_sizes_default_to_the_issue_figures():
 def test_a_size_that_is_not_a_positive_whole_number_is_refused(text):
     with pytest.raises(ValueError):
         size(MEMBERS_ENV, DEFAULT_MEMBERS, {MEMBERS_ENV: text})
+
+
+def test_the_command_line_refuses_a_bad_size_before_starting_anything(monkeypatch):
+    monkeypatch.delenv(MEMBERS_ENV, raising=False)
+    monkeypatch.setenv(SELECT_ENV, "1")  # so the value main() sets is undone after the test
+    with pytest.raises(ValueError):
+        main(["--select-members", "none"])
 
 
 @pytest.mark.skipif(find_pg_bin() is None, reason="PostgreSQL binaries not found")
