@@ -164,7 +164,8 @@ async def record_opt_out(actor: Actor | None, member_id: int, channel: str, via:
             await record_change(actor, "member.opt_out", opt_out, before={"granted": before},
                                 after={"granted": False, "channel": consent.value, "via": via})
     await exclude(await _queued_advertising(member_id, consent), "NO_CONSENT")
-    await _tell_result(opt_out, consent, now)
+    if before:  # a repeat (the link posted twice, a second call) changes nothing and is not told again
+        await _tell_result(opt_out, consent, now)
     return opt_out
 
 

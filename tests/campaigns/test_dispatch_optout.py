@@ -69,6 +69,10 @@ async def test_advertising_email_carries_the_unsubscribe_link_that_opts_out_at_o
     assert (opt_out.via, opt_out.channel) == ("LINK", "EMAIL") and opt_out.confirmation_sent_at is not None
     told = mail.messages[-1]
     assert "수신거부 처리 결과" in told["Subject"] and not told["Subject"].startswith("(광고)")
+    with clock_at(seoul(10, 12)):
+        again = await client.post(f"/unsubscribe/{link.group(1)}")
+        await app.state.job_runner.run_pending()
+    assert again.status_code == 200 and len(mail.messages) == 2  # the advertisement and one result
     assert (await messages(campaign))[member.id].status == "SENT"
 
     forged = await client.post("/unsubscribe/" + unsubscribe_token("another-secret", member.id, "EMAIL"))
