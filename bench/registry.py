@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 # Modules that register benchmarks when imported; later issues append theirs.
 BENCHMARK_MODULES = ["bench.members", "bench.wallet", "bench.redemption", "bench.validate",
                      "bench.codes", "bench.stats_daily", "bench.orders_nested", "bench.migration",
-                     "bench.campaign"]
+                     "bench.segment", "bench.campaign"]
 
 
 class BenchUnavailable(RuntimeError):
