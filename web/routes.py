@@ -199,7 +199,8 @@ def stats_routes() -> list[Route]:
 
 def segment_routes() -> list[Route]:
     """The segments screen (web/segments.py): list, editor with its builder and live count, one
-    segment's page and its sections (summary, members as of a day), recompute and delete."""
+    segment's page and its sections (summary, members as of a day), recompute, issue a coupon to its
+    members, export them, and delete."""
     one = "/segments/{segment_id:int}"
     return [
         Route("/segments", segments.segment_list, name="segments"),
@@ -211,6 +212,8 @@ def segment_routes() -> list[Route]:
         Route(f"{one}/summary", segments.segment_summary, name="segment_summary"),
         Route(f"{one}/members", segments.segment_members, name="segment_members"),
         Route(f"{one}/recompute", segments.segment_recompute, methods=["POST"], name="segment_recompute"),
+        Route(f"{one}/issue", segments.segment_issue, methods=["GET", "POST"], name="segment_issue"),
+        Route(f"{one}/export", segments.segment_export, methods=["GET", "POST"], name="segment_export"),
         Route(f"{one}/delete", segments.segment_delete, methods=["POST"], name="segment_delete"),
     ]
 

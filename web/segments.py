@@ -1,6 +1,7 @@
 """The segments screen (SPEC 7, seeds 002 and 003): the list with the built-in groups, the editor
 with its condition builder and live count, and one segment's page (its size over time, "recompute
-now", and its members as of a snapshot day with who entered and who left).
+now", its members as of a snapshot day with who entered and who left, issuing a coupon to them and
+exporting them: web/segment_jobs.py).
 
 The editor is server-rendered: the builder's buttons post the whole form to `segment_builder`,
 which answers with the builder re-drawn (web/segment_form.py) and raises `tree-changed`; the live
@@ -43,6 +44,14 @@ from web.coupon_labels import N_
 from web.form_fields import whole_number
 from web.jobs import progress_context
 from web.segment_form import CHOICES, apply_action, errors_by_node, nodes_from_form, nodes_from_tree, tree_of
+from web.segment_jobs import (
+    export_context,
+    issuable_coupons,
+    issue_context,
+    recompute_context,
+    start_export,
+    start_issue,
+)
 
 PAGE_SIZE = 20
 MEMBERS_PAGE_SIZE = 50
@@ -240,8 +249,12 @@ async def _membership_context(request: Request, segment: Segment) -> dict:
 
 
 async def _detail_context(request: Request, segment: Segment) -> dict:
+    """The whole page, with the segment's jobs as a reload finds them (web/segment_jobs.py)."""
+    can_issue = actor_of(request).can_change_shop
     return {**await _summary_context(request, segment), **await _membership_context(request, segment),
-            "job": None}
+            **await recompute_context(request, segment), **await issue_context(request, segment),
+            **await export_context(request, segment),
+            "issuable_coupons": await issuable_coupons(request) if can_issue else []}
 
 
 @segment_view()
@@ -281,6 +294,37 @@ async def segment_recompute(request: Request, segment: Segment) -> Response:
         flash(request, gettext(request, "The segment is being recomputed."))
         return redirect(request, f"/admin/segments/{segment.id}")
     return await _section(request, segment, "recompute", await progress_context(job))
+
+
+async def _start_job(request: Request, segment: Segment, block: str, start, context_of, notice: str) -> Response:
+    """Issue or export: start the job and answer with its section (its progress bar, or the
+    refusal at 422); GET is the section as it is now, reloaded when a job ends."""
+    if request.method == "GET":
+        return await _section(request, segment, block, await context_of(request, segment))
+    try:
+        job = await start(request, segment)
+    except Refused as refused:
+        context = {**await context_of(request, segment), f"{block}_error": " ".join(
+            problem_messages(request, refused).values())}
+        return await _section(request, segment, block, context, 422)
+    if not is_fragment_request(request):
+        flash(request, gettext(request, notice))
+        return redirect(request, f"/admin/segments/{segment.id}")
+    return await _section(request, segment, block, await context_of(request, segment, job))
+
+
+@segment_view(change=True)
+async def segment_issue(request: Request, segment: Segment) -> Response:
+    """"Issue a coupon to this segment": a job over a snapshot day's members (the latest by default)."""
+    return await _start_job(request, segment, "issue", start_issue, issue_context,
+                            N_("The coupon is being issued to the segment's members."))
+
+
+@segment_view()
+async def segment_export(request: Request, segment: Segment) -> Response:
+    """"Export members" (any operator: phones and e-mails masked unless the operator may see them)."""
+    return await _start_job(request, segment, "export", start_export, export_context,
+                            N_("The members are being exported."))
 
 
 @segment_view(change=True)

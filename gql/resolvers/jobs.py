@@ -39,18 +39,20 @@ async def get_job(actor: Actor, job_id: int) -> Job:
     return job
 
 
-async def latest_job_for(actor: Actor, kind: str, campaign_id: int, since: datetime | None = None) -> Job | None:
-    """The newest job of `kind` whose params name `campaign_id` (the code generation jobs of a serial
-    or gift card campaign), or None.
+async def latest_job_for(actor: Actor, kind: str | tuple[str, ...], campaign_id: int, since: datetime | None = None,
+                         param: str = "campaign_id") -> Job | None:
+    """The newest job of `kind` (or of any of several kinds) whose params name `campaign_id` under
+    `param` (the code generation jobs of a serial or gift card campaign; a segment's jobs with
+    param="segment_id"), or None.
 
     Tortoise has no JSON filter on SQLite, so the params are matched here, newest first; a campaign's
     jobs are few, and `since` (the campaign's creation: its jobs are never older) bounds the scan."""
     require_read_shop(actor)
-    query = Job.filter(kind=kind)
+    query = Job.filter(kind__in=(kind,) if isinstance(kind, str) else kind)
     if since is not None:
         query = query.filter(created_at__gte=since)
     for job in await query.order_by("-id").only("id", "params"):
-        if (job.params or {}).get("campaign_id") == campaign_id:
+        if (job.params or {}).get(param) == campaign_id:
             return await Job.get(id=job.id)
     return None
 

@@ -1,7 +1,8 @@
 """The segments screen over HTTP: the list with the built-in groups, the editor's builder and live
 panel (count, sample, path-named errors), saving with inline errors, a segment's page with
-"recompute now", its size chart and members as of a day with entered/left tabs, delete, and
-VIEWERs kept out of every change."""
+"recompute now", its size chart and members as of a day with entered/left tabs, issuing a coupon to
+its members and exporting them (each job shown again after a reload), delete, and VIEWERs kept out of
+every change."""
 
 import re
 from datetime import timedelta
@@ -11,6 +12,9 @@ from urllib.parse import urlencode
 from gql.resolvers.segments import recompute
 from kupon.timeutil import now_utc, seoul_today
 from models.access import Role
+from models.coupons import MemberCoupon
+from models.jobs import Job
+from models.members import Member
 from models.segments import CouponAudience, Segment, SegmentKind, SegmentMember, SegmentSnapshot
 from tests.conftest import console_login
 from tests.factories import PASSWORD, make_coupon, make_member, make_operator, make_order, make_site
@@ -312,3 +316,118 @@ async def test_every_condition_survives_the_round_trip_through_the_form(client, 
                                         "Content-Type": "application/x-www-form-urlencoded"})
     assert posted.status_code == 204, parser.fields
     assert (await Segment.get(id=segment.id)).tree == tree
+
+
+async def computed_segment():
+    """A segment of the last 30 days' sign-ups, computed today."""
+    segment = await Segment.create(name="최근 가입", tree={"field": "SIGNED_UP", "days": 30})
+    await recompute(segment, seoul_today())
+    return segment
+
+
+async def test_issue_a_coupon_to_the_segment_shows_progress_then_counts(client, db, app):
+    site, other = await make_site(), await make_site()
+    recent = now_utc() - timedelta(days=2)
+    members = [await make_member(site, signed_up_at=recent) for _ in range(3)]
+    await make_member(other, signed_up_at=recent)  # another site's member: skipped
+    segment = await computed_segment()
+    await Member.filter(id=members[0].id).update(is_active=False)  # after the snapshot: skipped
+    coupon = await make_coupon(name="가입 축하 쿠폰", site_id=site.id)
+    stopped = await make_coupon(name="중지된 쿠폰", issue_status="STOPPED")
+    download = await make_coupon(name="다운로드 쿠폰", issue_method="DOWNLOAD")
+    csrf = await signed_in(client)
+    url = f"/admin/segments/{segment.id}"
+
+    page = await client.get(url, headers=ENGLISH)
+    assert 'id="issue-form"' in page.text and "Issue a coupon to this segment" in page.text
+    assert f'<option value="{coupon.id}">' in page.text
+    assert f'<option value="{stopped.id}">' not in page.text and f'<option value="{download.id}">' not in page.text
+
+    missing = await post(client, f"{url}/issue", csrf, {"coupon_id": ""})
+    assert missing.status_code == 422 and "This field is required." in missing.text
+    refused = await post(client, f"{url}/issue", csrf, {"coupon_id": str(stopped.id)})
+    assert refused.status_code == 422 and "<html" not in refused.text and 'role="alert"' in refused.text
+    bad_day = await post(client, f"{url}/issue", csrf, {"coupon_id": str(coupon.id), "day": "2001-01-01"})
+    assert "The segment was not computed for that day." in bad_day.text
+    assert await Job.all().count() == 0
+
+    started = await post(client, f"{url}/issue", csrf, {"coupon_id": str(coupon.id), "day": ""})
+    assert started.status_code == 200 and "<html" not in started.text
+    job_id = re.search(r'id="job-(\d+)"', started.text).group(1)
+    assert f'hx-get="/admin/jobs/{job_id}/progress"' in started.text and 'id="issue-result"' not in started.text
+    reloaded = await client.get(url, headers=ENGLISH)  # a reload still shows the running job
+    assert f'id="job-{job_id}" data-status="QUEUED"' in reloaded.text
+
+    await app.state.job_runner.run_pending()
+    progress = await client.get(f"/admin/jobs/{job_id}/progress", headers=HTMX)
+    assert progress.headers["HX-Trigger"] == "job-done"
+    section = await client.get(f"{url}/issue", headers={**HTMX, **ENGLISH})
+    assert "<html" not in section.text and 'data-status="SUCCEEDED"' in section.text
+    assert re.search(r'id="issue-result" data-issued="2" data-skipped="2"', section.text)
+    assert f"Issued to 2 of 4 members of {seoul_today().isoformat()}. Skipped: 2." in section.text
+    assert 'data-reason="MEMBER_INACTIVE" data-count="1"' in section.text
+    assert "This coupon belongs to another site.: 1" in section.text
+    assert await MemberCoupon.filter(coupon_id=coupon.id).count() == 2
+
+    korean = await client.get(url, headers={"Accept-Language": "ko"})  # the result survives a reload
+    assert "다른 사이트의 쿠폰입니다.: 1" in korean.text and "세그먼트에 쿠폰 발급" in korean.text
+
+
+async def test_viewer_exports_masked_members_but_cannot_issue(client, db, app):
+    site = await make_site()
+    await make_member(site, name="내보낼회원", phone="010-5555-6666",
+                               signed_up_at=now_utc() - timedelta(days=2))
+    segment = await computed_segment()
+    await make_coupon()
+    csrf = await signed_in(client, Role.VIEWER)
+    url = f"/admin/segments/{segment.id}"
+
+    page = await client.get(url, headers=ENGLISH)
+    assert 'id="issue-form"' not in page.text and f"{url}/issue" not in page.text
+    assert 'id="export-form"' in page.text and "masked in your export" in page.text
+    assert (await post(client, f"{url}/issue", csrf, {"coupon_id": "1"})).status_code == 403
+
+    bad = await post(client, f"{url}/export", csrf, {"format": "PDF"})
+    assert bad.status_code == 422 and "Choose one of the listed values." in bad.text
+    started = await post(client, f"{url}/export", csrf, {"format": "CSV", "day": seoul_today().isoformat()})
+    assert started.status_code == 200
+    job_id = re.search(r'id="job-(\d+)"', started.text).group(1)
+    await app.state.job_runner.run_pending()
+    section = await client.get(f"{url}/export", headers=HTMX)
+    assert f'href="/admin/jobs/{job_id}/download"' in section.text
+    download = await client.get(f"/admin/jobs/{job_id}/download")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    text = download.content.decode("utf-8-sig")
+    assert "내보낼회원" in text and "010-5555-6666" not in text and "6666" in text
+    assert (await Job.get(id=int(job_id))).result == {"rows": 1, "masked": True}
+
+
+async def test_export_to_excel_for_an_operator_and_shown_after_a_reload(client, db, app):
+    site = await make_site()
+    await make_member(site, phone="010-7777-8888", signed_up_at=now_utc() - timedelta(days=2))
+    segment = await computed_segment()
+    csrf = await signed_in(client)
+    url = f"/admin/segments/{segment.id}"
+    started = await post(client, f"{url}/export", csrf, {"format": "XLSX"})
+    job_id = re.search(r'id="job-(\d+)"', started.text).group(1)
+    await app.state.job_runner.run_pending()
+    page = await client.get(url, headers=ENGLISH)
+    assert f'href="/admin/jobs/{job_id}/download"' in page.text
+    download = await client.get(f"/admin/jobs/{job_id}/download")
+    assert download.status_code == 200 and download.content[:2] == b"PK"  # an XLSX is a zip
+    assert "spreadsheetml" in download.headers["content-type"]
+    plain = await post(client, f"{url}/export", csrf, {"format": "CSV"}, htmx=False)  # works without htmx
+    assert plain.status_code == 303 and plain.headers["location"] == url
+
+
+async def test_a_running_recompute_is_shown_after_a_reload(client, db, app):
+    segment = await computed_segment()
+    other = await computed_segment()
+    csrf = await signed_in(client)
+    started = await post(client, f"/admin/segments/{segment.id}/recompute", csrf)
+    job_id = re.search(r'id="job-(\d+)"', started.text).group(1)
+    page = await client.get(f"/admin/segments/{segment.id}")
+    assert f'id="job-{job_id}" data-status="QUEUED"' in page.text
+    assert f'id="job-{job_id}"' not in (await client.get(f"/admin/segments/{other.id}")).text
+    await app.state.job_runner.run_pending()
+    assert f'id="job-{job_id}"' not in (await client.get(f"/admin/segments/{segment.id}")).text  # done: gone
