@@ -184,10 +184,11 @@ async def preview_segment(actor: Actor, tree: dict, site_id: int | None = None,
     cleaned = validate_tree(tree)
     day = as_of or seoul_today()
     compiled = compile_segment(cleaned, day, site_id, _postgres())
-    count_sql, count_params = compiled.count()
-    ids_sql, ids_params = compiled.select_ids()
-    [(size,)] = await fetch(count_sql, *count_params)
-    sample_ids = [row[0] for row in await fetch(f"{ids_sql} ORDER BY m.id LIMIT ?", *ids_params, SAMPLE_SIZE)]
+    # One statement: the size rides on the ten sample rows (the editor asks on every change).
+    rows = await fetch(f"SELECT m.id, COUNT(*) OVER () {compiled.from_where} ORDER BY m.id LIMIT ?",
+                       *compiled.params, SAMPLE_SIZE)
+    size = rows[0][1] if rows else 0
+    sample_ids = [row[0] for row in rows]
     sample = list(await Member.filter(id__in=sample_ids).order_by("id")) if sample_ids else []
     return Preview(size=size, sample=sample, sentence_en=sentence(cleaned, "en"),
                    sentence_ko=sentence(cleaned, "ko"), as_of=day)
