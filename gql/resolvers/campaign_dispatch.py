@@ -32,7 +32,6 @@ Exactly once per member and run, across a worker killed at any point:
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -74,7 +73,6 @@ from models.campaigns import (
     RunStatus,
 )
 
-log = logging.getLogger("kupon.campaigns")
 DISPATCH_JOB = "campaigns.dispatch"
 BATCH_SIZE = 500
 CONCURRENCY = 32
@@ -277,14 +275,17 @@ async def _adjust_prices(sent: list[Outcome], now: datetime) -> None:
 
 
 async def exclude(message_ids: list[int], reason: str) -> None:
-    """QUEUED messages that must not go any more (consent withdrawn, run cancelled): EXCLUDED and refunded."""
+    """QUEUED messages that must not go any more (consent withdrawn, run cancelled): EXCLUDED and
+    refunded; any of them sent in the meantime stays as it is."""
     if not message_ids:
         return
+    marks = ", ".join("?" * len(message_ids))
     async with in_transaction():
-        await refund(message_ids, now_utc())
-        marks = ", ".join("?" * len(message_ids))
-        await fetch(f"UPDATE campaign_message SET status = ?, reason = ? WHERE id IN ({marks}) AND status = ?",
-                    MessageStatus.EXCLUDED.value, reason, *message_ids, MessageStatus.QUEUED.value)
+        still = [row[0] for row in await fetch(f"SELECT id FROM campaign_message WHERE id IN ({marks}) AND status = ?",
+                                               *message_ids, MessageStatus.QUEUED.value)]
+        await refund(still, now_utc())
+        await execute_many("UPDATE campaign_message SET status = ?, reason = ? WHERE id = ? AND status = ?",
+                           [(MessageStatus.EXCLUDED.value, reason, i, MessageStatus.QUEUED.value) for i in still])
 
 
 async def send_batch(sending: Sending, batch: list[Recipient]) -> dict[str, int]:
