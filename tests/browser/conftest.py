@@ -1,8 +1,19 @@
 """The console in headless Chromium, against the real app in a subprocess.
 
-The app runs under uvicorn on a free port over a SQLite file holding the demo
-data; it runs its jobs in-process (SQLite has no procrastinate). These fixtures
-use neither `db` nor `database`, so the tests run once, not once per database.
+The app runs under uvicorn on a free port over a database holding the demo data.
+`live_server`/`live_env` are those of the SQLite server unless a module chooses
+with `live_database`; a walk runs on both databases with
+
+    pytestmark = pytest.mark.parametrize("live_database", ["sqlite", "postgres"], scope="module")
+
+(direct parametrization overrides the fixture). On SQLite the app runs its jobs
+in-process; on PostgreSQL a `kupon worker` subprocess runs them. The PostgreSQL
+server is started only when a module asks for it, on the session's throwaway
+PostgreSQL (tests/conftest.py `postgres_server`: skipped without its binaries
+unless KUPON_REQUIRE_POSTGRES is set, or when KUPON_TEST_DATABASES leaves it out).
+Each server has its own database, sign-in (`operator_session` follows the module's
+server) and data: a walk starts from its server's demo data. These fixtures use
+neither `db` nor `database`, so the other walks run once, not once per database.
 
 Playwright's sync API marks its own event loop as running between calls, which
 would stop pytest-asyncio's loop from running: the browser therefore lives for
@@ -25,6 +36,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from kupon.demo import DEMO_OPERATOR
 from kupon.throwaway_postgres import free_port
+from tests.conftest import DATABASES
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,41 +72,88 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"the app did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def live_env(tmp_path_factory) -> dict[str, str]:
-    """The environment the app under test runs with; KUPON_DATABASE_URL is its database, which a
-    test may also write to from a subprocess (as tests/browser/test_segment_walk.py does)."""
-    directory = tmp_path_factory.mktemp("browser")
-    return {**os.environ, "KUPON_ENV": "development", "KUPON_SECRET_KEY": SECRET_KEY,
-            "KUPON_DATABASE_URL": f"sqlite://{directory}/browser.db"}
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_env) -> Iterator[str]:
-    """The base URL of the app with demo data, served by uvicorn in a subprocess."""
-    env = live_env
-    directory = Path(env["KUPON_DATABASE_URL"].removeprefix("sqlite://")).parent
+def _serve(env: dict[str, str], directory: Path, worker: bool = False) -> Iterator[str]:
+    """Migrate, load the demo data and serve the app (and, if `worker`, run `kupon worker`
+    beside it); yields its base URL."""
     _kupon(env, "migrate")
     _kupon(env, "demo-data")
     port = free_port()
     log = directory / "server.log"
     with log.open("w") as out:
-        server = subprocess.Popen(
+        processes = [subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "kupon.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
+        )]
+    if worker:
+        with (directory / "worker.log").open("w") as out:
+            processes.append(subprocess.Popen([sys.executable, "-m", "kupon.cli", "worker"], cwd=ROOT, env=env,
+                                              stdout=out, stderr=subprocess.STDOUT))
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(url, server, log)
+        _wait_until_healthy(url, processes[0], log)
+        if worker and processes[1].poll() is not None:
+            worker_log = (directory / "worker.log").read_text()
+            pytest.fail(f"kupon worker exited with {processes[1].returncode}:\n{worker_log}")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in processes:
+            _stop(process)
+
+
+def _environment(database_url: str) -> dict[str, str]:
+    return {**os.environ, "KUPON_ENV": "development", "KUPON_SECRET_KEY": SECRET_KEY,
+            "KUPON_DATABASE_URL": database_url}
+
+
+@pytest.fixture(scope="session")
+def sqlite_live_env(tmp_path_factory) -> dict[str, str]:
+    return _environment(f"sqlite://{tmp_path_factory.mktemp('browser')}/browser.db")
+
+
+@pytest.fixture(scope="session")
+def sqlite_live_server(sqlite_live_env) -> Iterator[str]:
+    yield from _serve(sqlite_live_env, Path(sqlite_live_env["KUPON_DATABASE_URL"].removeprefix("sqlite://")).parent)
+
+
+@pytest.fixture(scope="session")
+def postgres_live_env(request) -> dict[str, str]:
+    if "postgres" not in DATABASES:
+        pytest.skip("KUPON_TEST_DATABASES leaves out postgres: PostgreSQL run skipped")
+    return _environment(request.getfixturevalue("postgres_server").create_database("kupon_browser"))
+
+
+@pytest.fixture(scope="session")
+def postgres_live_server(postgres_live_env, tmp_path_factory) -> Iterator[str]:
+    yield from _serve(postgres_live_env, tmp_path_factory.mktemp("browser-postgres"), worker=True)
+
+
+@pytest.fixture(scope="module")
+def live_database() -> str:
+    """The database of the module's live server: "sqlite" unless the module parametrizes it."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def live_env(request, live_database) -> dict[str, str]:
+    """The environment the app under test runs with; KUPON_DATABASE_URL is its database, which a
+    test may also write to from a subprocess (as tests/browser/test_segment_walk.py does)."""
+    return request.getfixturevalue(f"{live_database}_live_env")
+
+
+@pytest.fixture(scope="module")
+def live_server(request, live_database) -> str:
+    """The base URL of the app with demo data, served by uvicorn in a subprocess."""
+    return request.getfixturevalue(f"{live_database}_live_server")
 
 
 @pytest.fixture(scope="module")

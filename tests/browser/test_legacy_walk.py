@@ -11,8 +11,8 @@ their wallet (myCoupons), and a printed paper serial nobody had registered regis
 the coupon.
 
 The records' members (shopper01..06) are written into the live server's database first, from a
-subprocess through the test factories. The browser fixtures serve SQLite only, so this walk runs
-on SQLite; tests/console/test_legacy_console.py and tests/legacy/ cover both databases.
+subprocess through the test factories. The walk runs on SQLite and on PostgreSQL (where a
+`kupon worker` process runs the migration job), each from its own server's demo data.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from tests.browser.conftest import CHROMIUM, ROOT
 from tests.browser.test_serial_walk import ISSUE_TOKEN, REGISTER, graphql
 from tests.legacy.conftest import SAMPLES, SHOPPERS
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (apt-get install chromium)")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (apt-get install chromium)"),
+              pytest.mark.parametrize("live_database", ["sqlite", "postgres"], scope="module")]
 
 PAPER = "20240301"  # an eligible RANDOM_SERIALS paper coupon: 3 records of members, 2 printed serials unregistered
 UNREGISTERED = "SP24-K2M3-N4"

@@ -5,9 +5,8 @@ it now, and finds exactly the expected member in its members as of today.
 
 Three members of a site of their own are written into the live server's database first (from a
 subprocess, through the test factories): one who joined 3 days ago without an order (in), one
-who joined 3 days ago with an order yesterday (out), one who joined 8 days ago (out). The browser
-fixtures serve SQLite only, so this walk runs on SQLite; tests/console/test_segments_console.py
-covers the same views on both databases.
+who joined 3 days ago with an order yesterday (out), one who joined 8 days ago (out). The walk
+runs on SQLite and on PostgreSQL (where a `kupon worker` process runs the recompute job).
 """
 
 from __future__ import annotations
@@ -22,7 +21,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import CHROMIUM, ROOT
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (apt-get install chromium)")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not found (apt-get install chromium)"),
+              pytest.mark.parametrize("live_database", ["sqlite", "postgres"], scope="module")]
 
 FRESH, ORDERED, OLD = "신규미주문", "신규주문", "오래된가입"
 WRITE_MEMBERS = f"""
