@@ -57,7 +57,7 @@ def cmd_create_operator(settings: Settings, args) -> int:
 def cmd_create_api_key(settings: Settings, args) -> int:
     from gql.resolvers.auth import create_api_key
 
-    issued = asyncio.run(_with_db(settings, lambda: create_api_key(None, args.name)))
+    issued = asyncio.run(_with_db(settings, lambda: create_api_key(None, args.name, args.scope)))
     print(issued.secret)
     return 0
 
@@ -138,8 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     op.add_argument("--role", choices=["OWNER", "OPERATOR", "VIEWER"], default="OPERATOR")
     op.add_argument("--password", help="or KUPON_OPERATOR_PASSWORD, or asked for")
     op.set_defaults(func=cmd_create_operator)
-    key = sub.add_parser("create-api-key", help="create a read-only dashboard API key and print it once")
+    key = sub.add_parser("create-api-key", help="create an API key and print it once: READ for dashboards, "
+                                                "INTEGRATION for the shop's back end (member activity)")
     key.add_argument("name")
+    key.add_argument("--scope", choices=["READ", "INTEGRATION"], default="READ")
     key.set_defaults(func=cmd_create_api_key)
     return parser
 
