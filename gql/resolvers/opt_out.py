@@ -18,24 +18,28 @@ requires them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from gql.resolvers.access import Actor, require_change_shop
+from gql.resolvers.access import Actor, require_change_shop, require_read_shop
 from gql.resolvers.audit import record_change
 from gql.resolvers.campaign_dispatch import SYSTEM_KEY, exclude
 from gql.resolvers.campaign_scheduler import submit_dispatch
 from gql.resolvers.errors import Refused
 from gql.resolvers.message_render import read_unsubscribe_token
+from gql.resolvers.pagination import Page, PageRequest, paginate
 from gql.resolvers.raw_sql import execute, fetch, sql_instant
 from kupon.jobs import JobRun, job_function
+from kupon.privacy import mask_phone
 from kupon.timeutil import now_utc, seoul_day_start_utc
 from models.activity import ConsentChannel, MarketingConsent
 from models.campaigns import (
     Campaign,
     CampaignChannel,
+    CampaignMessage,
     CampaignRun,
     CampaignStatus,
     ComplianceEvent,
@@ -235,6 +239,47 @@ async def send_consent_notices(day: date) -> dict:
                                          reason="CONSENT_NOTICE", detail={"members": queued}, at=now_utc())
         await submit_dispatch(run)
     return counts
+
+
+@dataclass(frozen=True)
+class OptOutResult:
+    """What an opt-out did: whether the consent is withdrawn now, and how telling the member went:
+    SENT, QUEUED, FAILED, NO_CONTACT (nowhere to send it) or NOT_NEEDED (no granted consent
+    to withdraw: never given or already withdrawn, so the member is not messaged again)."""
+
+    opt_out: OptOut
+    member_name: str
+    phone_masked: str
+    consent_withdrawn: bool
+    confirmation: str
+
+
+async def recent_opt_outs(actor: Actor, page: PageRequest) -> Page[OptOut]:
+    """Opt-outs newest first, with their member (show the phone masked)."""
+    require_read_shop(actor)
+    return await paginate(OptOut.all().select_related("member").order_by("-at", "-id"), page)
+
+
+async def opt_out_results(actor: Actor, opt_out_ids: list[int]) -> list[OptOutResult]:
+    require_read_shop(actor)
+    found = await OptOut.filter(id__in=opt_out_ids).select_related("member").order_by("id")
+    return [await _result(o) for o in found]
+
+
+async def _result(opt_out: OptOut) -> OptOutResult:
+    consent = ConsentChannel(opt_out.channel)
+    current = await MarketingConsent.get_or_none(member_id=opt_out.member_id, channel=consent)
+    confirmation = "SENT" if opt_out.confirmation_sent_at else "NOT_NEEDED"
+    campaign = await _find_system(OPT_OUT_RESULT, CHANNEL_FOR_CONSENT[consent])
+    if campaign is not None and not opt_out.confirmation_sent_at:
+        message = await CampaignMessage.get_or_none(run__campaign_id=campaign.id, run__scheduled_for=opt_out.at,
+                                                    member_id=opt_out.member_id)
+        if message is not None:
+            status = MessageStatus(message.status)
+            confirmation = message.reason if status == MessageStatus.EXCLUDED and message.reason else status.value
+    member = opt_out.member
+    return OptOutResult(opt_out, member.name, mask_phone(member.phone),
+                        consent_withdrawn=bool(current and not current.granted), confirmation=confirmation)
 
 
 @job_function("campaigns.consent_notice", daily=True)

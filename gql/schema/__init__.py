@@ -32,6 +32,7 @@ from gql.schema.jobs import JobMutation, JobQuery
 from gql.schema.legacy import LegacyMutation, LegacyQuery
 from gql.schema.legacy_run import LegacyRunMutation, LegacyRunQuery
 from gql.schema.members import MemberMutation, MemberQuery
+from gql.schema.messaging import MessagingMutation, MessagingQuery
 from gql.schema.orders import OrderMutation, OrderQuery
 from gql.schema.refunds import RefundMutation, RefundQuery
 from gql.schema.segments import SegmentMutation, SegmentQuery
@@ -48,14 +49,15 @@ TOKEN_LIMIT = 3000
 @strawberry.type
 class Query(MemberQuery, CatalogQuery, AuditQuery, JobQuery, CouponQuery, CheckoutQuery, SerialQuery,
             CampaignQuery, GiftCardQuery, OrderQuery, RefundQuery, TrainingQuery,
-            ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery, SegmentQuery):
+            ShippingQuery, StatsQuery, LegacyQuery, LegacyRunQuery, SegmentQuery, MessagingQuery):
     pass
 
 
 @strawberry.type
 class Mutation(MemberMutation, AccessMutation, JobMutation, CouponMutation, CheckoutMutation, SerialMutation,
                ActivityMutation, CampaignMutation, GiftCardMutation, OrderMutation, RefundMutation, TrainingMutation,
-               ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation, SegmentMutation):
+               ShippingMutation, StatsMutation, LegacyMutation, LegacyRunMutation, SegmentMutation,
+               MessagingMutation):
     pass
 
 
