@@ -100,7 +100,7 @@ def _checked(changes: dict) -> dict:
                     check.fail("INVALID_CHOICE", f"{name}.{key}")
                 elif not isinstance(number, int) or isinstance(number, bool) or number < (
                         0 if name == "prices" else 1):
-                    check.fail("INVALID_AMOUNT" if name == "prices" else "INVALID_RATE", f"{name}.{key}")
+                    check.fail("INVALID_PRICE" if name == "prices" else "INVALID_RATE", f"{name}.{key}")
                 else:
                     table[key] = number
             cleaned[name] = table

@@ -80,7 +80,7 @@ async def test_bad_settings_are_refused_with_reason_codes_and_change_nothing(cli
     assert payload["settings"] is None
     assert {(e["code"], e["field"]) for e in payload["errors"]} == {
         ("REQUIRED", "shop_name"), ("INVALID_OPT_OUT_NUMBER", "opt_out_number"), ("INVALID_URL", "public_url"),
-        ("INVALID_AMOUNT", "prices.SMS"), ("INVALID_CHOICE", "prices.MMS"), ("INVALID_RATE", "rate_limits.KAKAO")}
+        ("INVALID_PRICE", "prices.SMS"), ("INVALID_CHOICE", "prices.MMS"), ("INVALID_RATE", "rate_limits.KAKAO")}
     assert all(e["messageKo"] for e in payload["errors"])
     unchanged = (await graphql(client, SETTINGS))["data"]["messagingSettings"]
     assert unchanged["optOutNumber"] == "" and {"channel": "SMS", "won": 9} in unchanged["prices"]
