@@ -147,9 +147,9 @@ def load_job_functions() -> None:
     import gql.resolvers.opt_out  # noqa: F401
     import gql.resolvers.order_export  # noqa: F401
     import gql.resolvers.refund_export  # noqa: F401
-    import gql.resolvers.segments  # noqa: F401
     import gql.resolvers.segment_export  # noqa: F401
     import gql.resolvers.segment_issuing  # noqa: F401
+    import gql.resolvers.segments  # noqa: F401
     import gql.resolvers.serials  # noqa: F401
     import gql.resolvers.stats_export  # noqa: F401
 

@@ -34,7 +34,6 @@ REASONS: dict[str, tuple[str, str]] = {
     "UNKNOWN_JOB_KIND": ("There is no such job.", "그런 작업은 없습니다."),
     # Coupon definitions
     "INVALID_AMOUNT": ("Enter a whole number of won above zero.", "0보다 큰 원 단위 금액을 입력하세요."),
-    "INVALID_PRICE": ("Enter a price in whole won, 0 or more.", "0 이상의 원 단위 가격을 입력하세요."),
     "INVALID_PERCENT": ("Enter a percentage from 1 to 100.", "1에서 100 사이의 비율을 입력하세요."),
     "CAP_NOT_ALLOWED": ("Only a percent discount takes a maximum amount.", "최대 할인 금액은 정률 할인에만 쓸 수 있습니다."),
     "GIFT_NAME_TOO_LONG": ("The gift name is limited to 64 bytes (about 21 Korean letters).",

@@ -139,7 +139,8 @@ SEEDS: dict[str, list[str]] = {
         "INSERT INTO legacy_record (id, legacy_coupon_id, row_key, member_login_id, member_id, code, issued_at, "
         "order_ref, member_coupon_id, moved_at, created_at) VALUES (1, 1, 'k1', 'kim001', 1, 'YVV0Q3IK', "
         f"'{NOW}', '', 1, '{NOW}', '{NOW}')",
-        f"INSERT INTO legacy_trigger (id, event, legacy_coupon_id, note, created_at) VALUES (1, 'BIRTHDAY_ANNIVERSARY', "
+        "INSERT INTO legacy_trigger (id, event, legacy_coupon_id, note, created_at) "
+        f"VALUES (1, 'BIRTHDAY_ANNIVERSARY', "
         f"1, '', '{NOW}')",
         "INSERT INTO migration_application (id, applicant_name, applicant_email, applicant_phone, wished_date, "
         "consent, consented_at, status, moved_count, already_count, unmatched_count, submitted_by, created_at, "
@@ -174,7 +175,8 @@ SEQUENCED_TABLES = ["site", "category", "product", "member", "member_token", "op
                     "refund_request", "member_message", "training_enrolment", "notice", "member_visit",
                     "point_entry", "member_tag", "grade_change", "marketing_consent", "segment", "segment_snapshot",
                     "segment_member", "coupon_audience", "serial_audience",
-                    "campaign", "campaign_run", "campaign_message", "credit_entry", "coupon_message_template", "opt_out",
+                    "campaign", "campaign_run", "campaign_message", "credit_entry", "coupon_message_template",
+                    "opt_out",
                     "compliance_event", "legacy_coupon", "legacy_record",
                     "legacy_trigger", "migration_application", "migration_application_coupon"]
 

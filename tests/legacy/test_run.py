@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gql.resolvers import legacy, legacy_applications as apps, legacy_run
+from gql.resolvers import legacy, legacy_run
+from gql.resolvers import legacy_applications as apps
 from gql.resolvers.access import Actor, ActorKind, operator_actor
 from gql.resolvers.errors import Refused
 from gql.resolvers.serials import register_serial

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from gql.resolvers.segment_tree import birthday_days, compare, days_window, end_of, period_window
 from kupon.timeutil import SEOUL
 
-
 # Paid orders, refunded or not (segment_tree: not carts, cancelled or awaiting a deposit).
 COUNTED_STATUSES = ("PAID", "PARTIALLY_REFUNDED", "FULLY_REFUNDED")
 

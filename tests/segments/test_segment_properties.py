@@ -13,7 +13,6 @@ import itertools
 import os
 from datetime import UTC, date, timedelta
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
