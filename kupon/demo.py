@@ -80,9 +80,23 @@ async def load_demo_data(member_count: int = 50) -> dict[str, int]:
             })
     if not await Operator.exists(login_id=DEMO_OPERATOR[0]):
         await create_operator(None, DEMO_OPERATOR[0], "데모 관리자", DEMO_OPERATOR[1], Role.OWNER)
+    await load_demo_messaging()
     await load_demo_orders()
     await load_demo_enrolments()
     await load_demo_carriers()
     return {"sites": await Site.all().count(), "products": await Product.all().count(),
             "members": await Member.all().count(), "operators": await Operator.all().count(),
             "orders": await Order.all().count()}
+
+
+async def load_demo_messaging() -> None:
+    """The shop's name and a (made-up) free 080 number, which advertising messages must carry."""
+    from gql.resolvers.access import operator_actor
+    from gql.resolvers.messaging_settings import KEY, update_messaging_settings
+    from models.coupons import ShopSetting
+
+    if await ShopSetting.exists(key=KEY):
+        return
+    owner = await Operator.get(login_id=DEMO_OPERATOR[0])
+    await update_messaging_settings(operator_actor(owner),
+                                    {"shop_name": "에듀몰 데모", "opt_out_number": "080-123-4567"})
