@@ -93,10 +93,13 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 def benefit_text(block: dict) -> str:
-    if block.get("percent") is not None:
-        return f"{int(block['percent'])}% 할인"
-    if block.get("amount") is not None:
-        return f"{int(block['amount']):,}원 할인"
+    """By the block's kind when it has one (an editor's half-filled block), else by its benefit field."""
+    kind = block.get("kind") or ("PERCENT" if block.get("percent") is not None
+                                 else "WON" if block.get("amount") is not None else "GIFT")
+    if kind == "PERCENT":
+        return f"{int(block.get('percent') or 0)}% 할인"
+    if kind == "WON":
+        return f"{int(block.get('amount') or 0):,}원 할인"
     return f"증정: {block.get('gift_name', '')}"
 
 

@@ -143,7 +143,7 @@ def test_render_coupon_block_validity_and_kakao_button():
     assert message.text == ("김하나님 12,345P\n\n[쿠폰] 감사 쿠폰\n증정: 아메리카노\n매장에서 사용\n"
                             "유효기간: 2026-03-10까지")
     assert [(b.name, b.url) for b in message.buttons] == [("쿠폰 받기", "https://s.example/coupons/abc")]
-    campaign.coupon_block = {**campaign.coupon_block, "validity": "DAYS_3", "percent": 15}
+    campaign.coupon_block = {**campaign.coupon_block, "validity": "DAYS_3", "kind": "PERCENT", "percent": 15}
     sms = render(campaign, member, "SMS", shop, late)
     assert "15% 할인" in sms.text and "유효기간: 2026-03-13까지" in sms.text
     assert "쿠폰 받기: https://s.example/coupons/abc" in sms.text and sms.buttons == ()
