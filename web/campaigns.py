@@ -16,16 +16,13 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.resolvers import campaign_stats, campaigns, message_credit
+from gql.resolvers import campaign_stats, campaign_views, campaigns, message_credit
 from gql.resolvers.campaigns import PreviewInput, TemplateInput
 from gql.resolvers.errors import REASONS, Refused
 from gql.resolvers.pagination import PageRequest
-from gql.resolvers.segments import BUILTIN_GROUPS, ensure_builtin_groups
-from kupon.privacy import mask_phone
-from models.campaigns import Campaign, CampaignRun, CampaignStatus, CreditKind
-from models.coupons import Coupon, IssueMethod
-from models.members import Grade, Member
-from models.segments import Segment, SegmentKind
+from gql.resolvers.segments import BUILTIN_GROUPS
+from models.campaigns import Campaign, CampaignStatus, CreditKind
+from models.members import Grade
 from web.campaign_chart import run_chart
 from web.campaign_form import blank_values, block_from_values, block_values, campaign_values, parse_campaign_form
 from web.campaign_labels import LABELS
@@ -85,18 +82,14 @@ async def campaign_list(request: Request) -> Response:
 
 # The editor -----------------------------------------------------------------
 
-async def _picked(ids: list[str]) -> list[dict]:
-    numbers = [int(i) for i in ids if i.isdigit()]
-    found = {m.id: m for m in await Member.filter(id__in=numbers)} if numbers else {}
-    return [{"id": m.id, "name": m.name, "phone": mask_phone(m.phone)} for i in numbers if (m := found.get(i))]
+async def _picked(request: Request, ids: list[str]) -> list:
+    return await campaign_views.picked_members(actor_of(request), [int(i) for i in ids if i.isdigit()])
 
 
 async def _editor_context(request: Request, values: dict) -> dict:
-    await ensure_builtin_groups()
-    segment_rows = await Segment.filter(is_deleted=False, kind=SegmentKind.CUSTOM).order_by("name")
-    coupon_rows = await Coupon.filter(issue_method=IssueMethod.DOWNLOAD).order_by("-id").limit(200)
-    return {"values": values, "segments": segment_rows, "groups": list(BUILTIN_GROUPS), "grades": list(Grade),
-            "download_coupons": coupon_rows, "picked": await _picked(values["member_ids"]),
+    choices = await campaign_views.editor_choices(actor_of(request))
+    return {"values": values, "segments": choices.segments, "groups": list(BUILTIN_GROUPS), "grades": list(Grade),
+            "download_coupons": choices.download_coupons, "picked": await _picked(request, values["member_ids"]),
             **await _preview_context(request, values)}
 
 
@@ -145,7 +138,7 @@ async def campaign_edit(request: Request) -> Response:
     campaign = await campaign_from_path(request)
     if campaign is None:
         return no_such_campaign(request)
-    if not campaigns.is_changeable(campaign, await CampaignRun.exists(campaign_id=campaign.id)):
+    if not campaigns.is_changeable(campaign, await campaign_views.has_runs(actor_of(request), campaign.id)):
         return refuse(request, "CAMPAIGN_NOT_EDITABLE", 409)
     if request.method == "GET":
         return await _editor_page(request, campaign, campaign_values(campaign))
@@ -188,7 +181,7 @@ async def member_pick(request: Request) -> Response:
     if add.isdigit() and add not in ids:
         ids.append(add)
     ids = [i for i in ids if i != remove]
-    return render_campaigns(request, "campaigns/form.html", {"picked": await _picked(ids)}, block="picked")
+    return render_campaigns(request, "campaigns/form.html", {"picked": await _picked(request, ids)}, block="picked")
 
 
 @console_view(change=True)
@@ -220,15 +213,8 @@ async def campaign_detail(request: Request) -> Response:
     context = {"campaign": campaign, "stats": stats, "chart": run_chart(stats.runs), "whole": whole,
                "per_run": per_run, "changeable": campaigns.is_changeable(campaign, bool(stats.runs)),
                "stoppable": campaign.schedule == "REPEAT" and campaign.status not in ("CANCELLED", "DONE"),
-               "segment_names": await _segment_names(campaign), "picked": await _picked(
-                   [str(i) for i in (campaign.targets or {}).get("member_ids") or []]),
-               "coupon": await Coupon.get_or_none(id=(campaign.coupon_block or {}).get("coupon_id") or 0)}
+               "references": await campaign_views.campaign_references(actor, campaign)}
     return render_campaigns(request, "campaigns/detail.html", context)
-
-
-async def _segment_names(campaign: Campaign) -> list[str]:
-    ids = (campaign.targets or {}).get("segment_ids") or []
-    return [s.name for s in await Segment.filter(id__in=ids)] if ids else []
 
 
 @console_view(change=True)
@@ -280,6 +266,6 @@ async def compliance_page(request: Request) -> Response:
                                                   kind)
     context = {"page": page, "kind": kind, "exclusions": await campaign_stats.exclusions(actor),
                "query": query_without_page(request),
-               "campaign_names": dict(await Campaign.filter(
-                   id__in={e.campaign_id for e in page.items if e.campaign_id}).values_list("id", "name"))}
+               "campaign_names": await campaign_views.campaign_names(
+                   actor, {e.campaign_id for e in page.items if e.campaign_id})}
     return render_campaigns(request, "campaigns/compliance.html", context, block="events")
