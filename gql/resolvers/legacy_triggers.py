@@ -73,7 +73,7 @@ async def repoint_trigger(actor: Actor, trigger_id: int, coupon_id: int) -> Coup
                                 after={"coupon_id": coupon.id, "active": True, "legacy_event": trigger.legacy_event})
     except IntegrityError:  # this event already issues this coupon
         raise Refused.because("DUPLICATE", "coupon_id") from None
-    return trigger
+    return await CouponTrigger.get(id=trigger.id).select_related("legacy_trigger__legacy_coupon")
 
 
 def trigger_notice(trigger: CouponTrigger) -> str | None:

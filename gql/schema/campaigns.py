@@ -13,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from gql.resolvers import campaign_stats, campaigns, message_credit
+from gql.resolvers import campaign_stats, campaign_views, campaigns, message_credit
 from gql.resolvers.campaign_stats import Counts, Performance
 from gql.resolvers.campaigns import CampaignInput, PreviewInput, TemplateInput
 from gql.resolvers.errors import REASONS, Refused
@@ -173,9 +173,9 @@ class CampaignType:
         return [PerformanceType.of(p) for p in found]
 
     @strawberry.field(description="True until it goes out (or is cancelled).")
-    async def changeable(self) -> bool:
-        return self.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED) and not await CampaignRun.exists(
-            campaign_id=int(self.id))
+    async def changeable(self, info: Info) -> bool:
+        return self.status in campaigns.EDITABLE and not await campaign_views.has_runs(info.context.actor,
+                                                                                        int(self.id))
 
     @classmethod
     def from_model(cls, c: Campaign) -> CampaignType:

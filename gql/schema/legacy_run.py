@@ -6,8 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from gql.resolvers import legacy_run, legacy_triggers
-from gql.resolvers.errors import REASONS
+from gql.resolvers import legacy_applications, legacy_run, legacy_triggers
+from gql.resolvers.errors import REASONS, Refused
 from gql.schema.common import UserError, payload_of, to_pk
 from gql.schema.coupons import TriggerEventEnum
 from gql.schema.jobs import JobType
@@ -78,8 +78,11 @@ class LegacyTriggerPayload:
 class LegacyRunQuery:
     @strawberry.field(permission_classes=[IsOperator], description="An application with its run's progress.")
     async def migration_application(self, info: Info, id: strawberry.ID) -> MigrationRunNode | None:
-        application = await MigrationApplication.get_or_none(id=to_pk(id, "id"))
-        return await _run_node(info.context.actor, application) if application else None
+        try:
+            application = await legacy_applications.get_application(info.context.actor, to_pk(id, "id"))
+        except Refused:
+            return None
+        return await _run_node(info.context.actor, application)
 
     @strawberry.field(permission_classes=[IsOperator],
                       description="Automatic-issue settings of migrated legacy coupons not re-pointed yet.")
@@ -102,9 +105,8 @@ class LegacyRunMutation:
     async def repoint_legacy_trigger(self, info: Info, trigger_id: strawberry.ID,
                                      coupon_id: strawberry.ID) -> LegacyTriggerPayload:
         async def repointed():
-            trigger = await legacy_triggers.repoint_trigger(info.context.actor, to_pk(trigger_id, "triggerId"),
-                                                            to_pk(coupon_id, "couponId"))
-            return await CouponTrigger.get(id=trigger.id).select_related("legacy_trigger__legacy_coupon")
+            return await legacy_triggers.repoint_trigger(info.context.actor, to_pk(trigger_id, "triggerId"),
+                                                         to_pk(coupon_id, "couponId"))
 
         return await payload_of(LegacyTriggerPayload, "trigger", LegacyTriggerNode.from_model, repointed())
 
